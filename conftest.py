@@ -1,0 +1,36 @@
+"""Project-wide pytest set-up for the nbval notebook checks.
+
+* nbval opens ``--nbval-sanitize-with`` relative to the working directory; we anchor the
+  sanitize file at the repository root so ``pytest`` works from any folder.
+* nbval waits only 5 s for a cell's output messages after it finishes; lessons that draw
+  figures or build animations on a slow CI core need longer.
+"""
+
+import pathlib
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parent
+SANITIZE = ROOT / "tests" / "nbval_sanitize.cfg"
+OUTPUT_TIMEOUT_S = 60
+
+
+def pytest_configure(config):
+    if getattr(config.option, "nbval_sanitize_with", "unset") is None:
+        config.option.nbval_sanitize_with = str(SANITIZE)
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if hasattr(item, "output_timeout"):
+            item.output_timeout = OUTPUT_TIMEOUT_S
+
+
+@pytest.fixture(autouse=True)
+def _no_stray_figures():
+    """Close matplotlib figures a unit test leaves open (they pile up across tests)."""
+    yield
+    import sys
+
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")
