@@ -1,0 +1,462 @@
+"""Parameters and multiply-adds of convolutions: by formula, and by counting torch models.
+
+Two independent routes to the same numbers:
+
+* formulas (:func:`conv_params`, :func:`conv_macs`) that a learner can check by hand;
+* counts of real ``torch.nn.Module`` s (:func:`count_params`, :func:`count_macs`,
+  :func:`macs_by_layer_type`, :func:`params_by_layer_type`). The multiply-adds come from
+  ``torch.utils.flop_counter.FlopCounterMode``, which reports 2 FLOPs per multiply-add
+  for convolutions and matrix products; we divide by 2.
+
+A multiply-add (MAC, "mult-add") is one multiplication plus one addition; the MobileNet
+and ShuffleNet papers report model cost in these units (ShuffleNet calls them "FLOPs").
+Bias additions, batch norm, activations and pooling are not counted, as in the papers.
+"""
+
+from __future__ import annotations
+
+import math
+
+from convlessons.shapes import _as_ints, _broadcast, _is_int
+
+__all__ = [
+    "LAYER_TYPES",
+    "conv_params",
+    "conv_macs",
+    "count_params",
+    "count_macs",
+    "macs_by_layer_type",
+    "params_by_layer_type",
+    "r2plus1d_mid_channels",
+    "direct_conv1d_mults",
+    "fft_conv1d_mults",
+]
+
+#: Keys of :func:`macs_by_layer_type` / :func:`params_by_layer_type`, in display order.
+LAYER_TYPES = (
+    "conv (standard)",
+    "conv (depthwise)",
+    "conv (pointwise 1x1)",
+    "conv (grouped)",
+    "linear",
+    "other",
+)
+
+
+def _channels_and_groups(in_channels, out_channels, groups):
+    for name, value in (("in_channels", in_channels), ("out_channels", out_channels),
+                        ("groups", groups)):
+        if not _is_int(value):
+            raise TypeError(f"{name} must be a positive int, got {name}={value!r}")
+        if value < 1:
+            raise ValueError(f"{name} must be a positive int, got {name}={value!r}")
+    if in_channels % groups or out_channels % groups:
+        raise ValueError(
+            f"groups must divide both in_channels and out_channels, got groups={groups!r} "
+            f"with in_channels={in_channels!r}, out_channels={out_channels!r}"
+        )
+
+
+def _spatial(ndim, **named):
+    """Validate int-or-tuple sizes and return them as equal-length tuples."""
+    if ndim is not None and (not _is_int(ndim) or ndim < 1):
+        raise ValueError(f"ndim must be None or a positive int, got ndim={ndim!r}")
+    checked = {k: _as_ints(v, k) for k, v in named.items()}
+    n, values = _broadcast(**checked)
+    if n is None:
+        dims = 2 if ndim is None else ndim
+        values = {k: v * dims for k, v in values.items()}
+    elif ndim is not None and ndim != n:
+        shown = ", ".join(f"{k}={v!r}" for k, v in named.items())
+        raise ValueError(f"ndim must match the tuple lengths, got ndim={ndim!r} with {shown}")
+    return values
+
+
+def conv_params(in_channels, out_channels, kernel_size, groups=1, bias=True, *, ndim=None):
+    """Number of learnable parameters of a convolution layer.
+
+    ``out_channels * (in_channels / groups) * prod(kernel_size) + (out_channels if bias)``.
+    Each output channel has one kernel over the ``in_channels / groups`` channels of its
+    group.
+
+    Args:
+        in_channels: positive int.
+        out_channels: positive int.
+        kernel_size: positive int (a square/cubic kernel in ``ndim`` dimensions) or a tuple.
+        groups: positive int dividing both channel counts.
+        bias: whether the layer has a bias vector.
+        ndim: number of spatial dimensions for an int ``kernel_size`` (default 2, like
+            ``nn.Conv2d``); must match the tuple length if given with a tuple.
+
+    Returns:
+        int.
+
+    Examples:
+        >>> conv_params(3, 128, 3, bias=False)        # 128 kernels of 3x3x3
+        3456
+        >>> conv_params(64, 64, 3, groups=64)         # depthwise 3x3 with bias
+        640
+        >>> conv_params(1, 1, 5, ndim=1)
+        6
+    """
+    _channels_and_groups(in_channels, out_channels, groups)
+    if not isinstance(bias, bool):
+        raise TypeError(f"bias must be True or False, got bias={bias!r}")
+    k = _spatial(ndim, kernel_size=kernel_size)["kernel_size"]
+    return out_channels * (in_channels // groups) * math.prod(k) + (out_channels if bias else 0)
+
+
+def conv_macs(in_channels, out_channels, kernel_size, output_size, groups=1, *, ndim=None):
+    """Multiply-adds of one convolution layer for one sample (bias additions not counted).
+
+    Every output value (``out_channels * prod(output_size)`` of them) is a dot product of
+    length ``(in_channels / groups) * prod(kernel_size)``.
+
+    Args:
+        in_channels: positive int.
+        out_channels: positive int.
+        kernel_size: positive int or tuple.
+        output_size: positive int or tuple: the spatial size of the output.
+        groups: positive int dividing both channel counts.
+        ndim: number of spatial dimensions when both sizes are ints (default 2).
+
+    Returns:
+        int.
+
+    Examples:
+        >>> conv_macs(3, 128, 3, 5)            # 7x7x3 input, 128 3x3x3 kernels -> 5x5x128
+        86400
+        >>> conv_macs(3, 3, 3, 5, groups=3) + conv_macs(3, 128, 1, 5)   # depthwise separable
+        10275
+    """
+    _channels_and_groups(in_channels, out_channels, groups)
+    v = _spatial(ndim, kernel_size=kernel_size, output_size=output_size)
+    return (out_channels * math.prod(v["output_size"])
+            * (in_channels // groups) * math.prod(v["kernel_size"]))
+
+
+# --------------------------------------------------------------------------- torch counts
+
+
+def _check_model(model):
+    import torch
+
+    if not isinstance(model, torch.nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got model={model!r}")
+
+
+def _make_input(model, input):
+    """A tensor for ``input`` (a tensor, or a shape tuple -> zeros like the parameters)."""
+    import torch
+
+    if isinstance(input, torch.Tensor):
+        return input
+    if isinstance(input, (tuple, list, torch.Size)) and len(input) > 0 and all(
+        _is_int(v) and v > 0 for v in input
+    ):
+        first = next(iter(model.parameters()), None)
+        dtype = first.dtype if first is not None else torch.float32
+        device = first.device if first is not None else "cpu"
+        return torch.zeros(tuple(int(v) for v in input), dtype=dtype, device=device)
+    raise TypeError(
+        f"input must be a torch.Tensor or a shape tuple of positive ints including the "
+        f"batch dimension, e.g. (1, 3, 224, 224), got input={input!r}"
+    )
+
+
+def _count(model, input):
+    """Run one forward under FlopCounterMode in eval mode; return the counter."""
+    import torch
+    from torch.utils.flop_counter import FlopCounterMode
+
+    _check_model(model)
+    x = _make_input(model, input)
+    modes = {m: m.training for m in model.modules()}
+    model.eval()
+    try:
+        with torch.no_grad(), FlopCounterMode(display=False) as counter:
+            model(x)
+    finally:
+        for m, was_training in modes.items():
+            m.training = was_training
+    return counter
+
+
+def count_params(model):
+    """Number of parameters of a torch model (all of them, buffers excluded).
+
+    Args:
+        model: a ``torch.nn.Module``.
+
+    Returns:
+        int.
+
+    Examples:
+        >>> import torch
+        >>> count_params(torch.nn.Conv2d(3, 128, 3))
+        3584
+    """
+    _check_model(model)
+    return sum(p.numel() for p in model.parameters())
+
+
+def count_macs(model, input):
+    """Multiply-adds of one forward pass, counted by ``FlopCounterMode`` (FLOPs / 2).
+
+    The model runs once in eval mode under ``torch.no_grad()``; the training flags of all
+    its modules are restored afterwards. The count covers the whole batch of ``input``:
+    pass a batch of one for the per-sample cost the papers quote.
+
+    Args:
+        model: a ``torch.nn.Module``.
+        input: a tensor, or a shape tuple including the batch dimension such as
+            ``(1, 3, 224, 224)`` (zeros of the model's dtype and device are used).
+
+    Returns:
+        int.
+
+    Examples:
+        >>> import torch
+        >>> count_macs(torch.nn.Conv2d(3, 128, 3), (1, 3, 7, 7))
+        86400
+    """
+    return _count(model, input).get_total_flops() // 2
+
+
+def _layer_type(module):
+    """Classify a leaf module into one of LAYER_TYPES, or None if it is not conv/linear."""
+    import torch.nn as nn
+
+    if isinstance(module, nn.Linear):
+        return "linear"
+    if isinstance(module, (nn.Conv1d, nn.Conv2d, nn.Conv3d)):
+        if module.groups == 1:
+            if all(k == 1 for k in module.kernel_size):
+                return "conv (pointwise 1x1)"
+            return "conv (standard)"
+        if module.groups == module.in_channels:
+            return "conv (depthwise)"
+        return "conv (grouped)"
+    return None
+
+
+def _module_key(model, name):
+    # FlopCounterMode's module tracker names modules "<root class>.<qualified name>".
+    root = type(model).__name__
+    return root if name == "" else f"{root}.{name}"
+
+
+def macs_by_layer_type(model, input):
+    """Multiply-adds of one forward pass, split by the kind of layer that performs them.
+
+    Each conv/linear module's own count is read from ``FlopCounterMode``'s per-module
+    totals, then the module is classified:
+
+    * ``'conv (standard)'``: ``groups == 1`` and a kernel larger than 1;
+    * ``'conv (pointwise 1x1)'``: ``groups == 1`` and a 1x1 kernel;
+    * ``'conv (depthwise)'``: ``groups == in_channels`` (> 1);
+    * ``'conv (grouped)'``: any other ``groups > 1`` (e.g. ShuffleNet's 1x1 group convs);
+    * ``'linear'``: ``nn.Linear``;
+    * ``'other'``: whatever the counter saw outside these modules (transposed convs,
+      functional matmuls, ...), so that the values always add up to :func:`count_macs`.
+
+    Args:
+        model: a ``torch.nn.Module``.
+        input: a tensor or a shape tuple, as for :func:`count_macs`.
+
+    Returns:
+        dict with the keys of :data:`LAYER_TYPES` (all present, possibly 0).
+
+    Examples:
+        >>> import torch.nn as nn
+        >>> net = nn.Sequential(nn.Conv2d(3, 3, 3, groups=3), nn.Conv2d(3, 128, 1))
+        >>> counts = macs_by_layer_type(net, (1, 3, 7, 7))
+        >>> counts["conv (depthwise)"], counts["conv (pointwise 1x1)"]
+        (675, 9600)
+    """
+    counter = _count(model, input)
+    per_module = counter.get_flop_counts()
+    result = dict.fromkeys(LAYER_TYPES, 0)
+    seen = set()
+    for name, module in model.named_modules():
+        kind = _layer_type(module)
+        if kind is None or id(module) in seen:
+            continue
+        seen.add(id(module))
+        flops = sum(per_module.get(_module_key(model, name), {}).values())
+        result[kind] += flops // 2
+    result["other"] = counter.get_total_flops() // 2 - sum(result.values())
+    return result
+
+
+def params_by_layer_type(model, *, include_bias=True):
+    """Parameters split by layer kind (same keys as :func:`macs_by_layer_type`).
+
+    ``'other'`` holds the parameters outside conv/linear layers (batch-norm scales and
+    shifts, ...). With ``include_bias=False`` the conv/linear biases are left out
+    entirely, as MobileNet's Table 2 does (its percentages add up to 100 without them).
+
+    Args:
+        model: a ``torch.nn.Module``.
+        include_bias: count the biases of conv and linear layers.
+
+    Returns:
+        dict with the keys of :data:`LAYER_TYPES`.
+
+    Examples:
+        >>> import torch.nn as nn
+        >>> params_by_layer_type(nn.Sequential(nn.Conv2d(4, 8, 1), nn.BatchNorm2d(8)))["other"]
+        16
+    """
+    _check_model(model)
+    if not isinstance(include_bias, bool):
+        raise TypeError(f"include_bias must be True or False, got include_bias={include_bias!r}")
+    result = dict.fromkeys(LAYER_TYPES, 0)
+    classified = set()
+    for module in model.modules():
+        kind = _layer_type(module)
+        if kind is None:
+            continue
+        for pname, p in module.named_parameters(recurse=False):
+            if id(p) in classified:
+                continue
+            classified.add(id(p))
+            if pname == "bias" and not include_bias:
+                continue
+            result[kind] += p.numel()
+    result["other"] = sum(p.numel() for p in model.parameters() if id(p) not in classified)
+    return result
+
+
+# --------------------------------------------------------------------------- lesson 03
+
+
+def r2plus1d_mid_channels(in_channels, out_channels, kernel_size):
+    """Intermediate channels ``M`` of a (2+1)D block with as many weights as a 3D conv.
+
+    R(2+1)D (Tran et al., arXiv:1711.11248, section 3.5) replaces a ``t x d x d`` 3D
+    convolution from ``N_in`` to ``N_out`` channels by a ``1 x d x d`` spatial convolution to
+    ``M`` channels followed by a ``t x 1 x 1`` temporal convolution to ``N_out`` channels,
+    with ``M = floor(t * d**2 * N_in * N_out / (d**2 * N_in + t * N_out))``, so that the two
+    steps have (at most, and nearly) the weights of the 3D layer.
+
+    Args:
+        in_channels: positive int, ``N_in``.
+        out_channels: positive int, ``N_out``.
+        kernel_size: positive int (a ``k x k x k`` kernel) or a tuple ``(t, kh, kw)``.
+
+    Returns:
+        int, at least 1.
+
+    Examples:
+        >>> r2plus1d_mid_channels(64, 64, 3)
+        144
+        >>> m = r2plus1d_mid_channels(64, 64, (3, 3, 3))
+        >>> conv_params(64, m, (1, 3, 3), bias=False) + conv_params(m, 64, (3, 1, 1), bias=False)
+        110592
+    """
+    _channels_and_groups(in_channels, out_channels, 1)
+    if isinstance(kernel_size, (tuple, list)) and len(kernel_size) != 3:
+        raise ValueError(
+            f"kernel_size must be a positive int or a tuple (t, kh, kw) of 3 positive ints, "
+            f"got kernel_size={kernel_size!r}"
+        )
+    t, kh, kw = _spatial(3, kernel_size=kernel_size)["kernel_size"]
+    spatial = kh * kw
+    m = (t * spatial * in_channels * out_channels) // (spatial * in_channels + t * out_channels)
+    return max(1, m)
+
+
+# --------------------------------------------------------------------------- lesson 01
+
+
+def _lengths(value, name):
+    """Validate a positive int or a 1-D array of positive ints; return an int64 array."""
+    import numpy as np
+
+    arr = np.asarray(value)
+    if arr.dtype == bool or not np.issubdtype(arr.dtype, np.integer) or arr.ndim > 1:
+        raise TypeError(
+            f"{name} must be a positive int or a 1-D array of positive ints, got {name}={value!r}"
+        )
+    if np.any(arr < 1):
+        raise ValueError(
+            f"{name} must be a positive int or a 1-D array of positive ints, got {name}={value!r}"
+        )
+    return arr.astype(np.int64)
+
+
+def _int_or_array(arr):
+    return int(arr) if arr.ndim == 0 else arr
+
+
+def direct_conv1d_mults(n, m, mode="full"):
+    """Multiplications of a direct 1-D convolution (or correlation) of ``n`` and ``m`` samples.
+
+    One multiplication per (output sample, kernel tap) pair, counting the products with
+    padded zeros as the loop code of :mod:`convlessons.naive` does:
+
+    * ``'valid'``: ``(n - m + 1) * m`` (needs ``m <= n``);
+    * ``'same'``: ``n * m``;
+    * ``'full'``: ``(n + m - 1) * m`` (zero-padding ``m - 1`` on each side; skipping the
+      products with padded zeros would leave ``n * m``).
+
+    Args:
+        n: signal length, a positive int or a 1-D array of them.
+        m: kernel length, a positive int or a 1-D array (broadcast against ``n``).
+        mode: ``'full'``, ``'same'`` or ``'valid'``.
+
+    Returns:
+        int, or an int64 array when ``n`` or ``m`` is an array.
+
+    Examples:
+        >>> direct_conv1d_mults(20, 5, "valid"), direct_conv1d_mults(20, 5, "full")
+        (80, 120)
+        >>> import numpy as np
+        >>> direct_conv1d_mults(np.array([8, 16]), 8, "same")
+        array([ 64, 128])
+    """
+    import numpy as np
+
+    n_arr, m_arr = _lengths(n, "n"), _lengths(m, "m")
+    if mode not in ("full", "same", "valid"):
+        raise ValueError(f"mode must be 'full', 'same' or 'valid', got mode={mode!r}")
+    if mode == "valid" and np.any(m_arr > n_arr):
+        raise ValueError(
+            f"mode='valid' needs m <= n (the kernel must fit in the signal), got n={n!r}, m={m!r}"
+        )
+    outputs = {"full": n_arr + m_arr - 1, "same": n_arr, "valid": n_arr - m_arr + 1}[mode]
+    return _int_or_array(np.asarray(outputs * m_arr))
+
+
+def fft_conv1d_mults(n, m):
+    """Operation model of a full 1-D convolution through the FFT, in real multiplications.
+
+    The FFT route pads both sequences to ``N``, the smallest power of two with
+    ``N >= n + m - 1``, takes two real FFTs, multiplies the ``N // 2 + 1`` complex
+    frequency bins pairwise (4 real multiplications each) and takes one inverse FFT. A
+    radix-2 real FFT of length ``N`` is modelled as ``N * log2(N)`` real multiplications,
+    so the total is ``3 * N * log2(N) + 4 * (N // 2 + 1)``. It is a model for comparing
+    growth rates (``N log N`` against ``n * m``), not an exact count of any library.
+
+    Args:
+        n: signal length, a positive int or a 1-D array of them.
+        m: kernel length, a positive int or a 1-D array (broadcast against ``n``).
+
+    Returns:
+        int, or an int64 array when ``n`` or ``m`` is an array.
+
+    Examples:
+        >>> fft_conv1d_mults(5, 3)  # n + m - 1 = 7, padded to N = 8
+        92
+        >>> import numpy as np
+        >>> fft_conv1d_mults(np.array([64, 1024]), np.array([64, 1024]))
+        array([ 2948, 71684])
+    """
+    import numpy as np
+
+    n_arr, m_arr = _lengths(n, "n"), _lengths(m, "m")
+    full = n_arr + m_arr - 1
+    big_n = 2 ** np.ceil(np.log2(full)).astype(np.int64)
+    log_n = np.round(np.log2(big_n)).astype(np.int64)
+    return _int_or_array(np.asarray(3 * big_n * log_n + 4 * (big_n // 2 + 1)))
