@@ -1,0 +1,768 @@
+"""Formative checks for the exercises, compatible with nbgrader's autograder.
+
+Each check either prints one ``✓ name: …`` line to stdout and returns ``None``, or
+raises :class:`AssertionError` whose message says what was expected, what was got, and
+a hint. They never return a bool (nbgrader gives full marks to a test cell whose value
+is not a number, so a returned ``False`` would score as a pass) and never write to
+stderr (any stderr output scores the cell zero).
+
+Lesson-specific checks are small functions named ``check_<thing>`` built on these three.
+
+Example:
+    >>> check_value((3, 3), (3, 3), name="output size")
+    ✓ output size: (3, 3) is correct
+    >>> check_value(4, 3, name="output size", hint="count the positions")
+    Traceback (most recent call last):
+    ...
+    AssertionError: output size: expected 3, got 4.
+    Hint: count the positions
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+__all__ = [
+    "check_value",
+    "check_close",
+    "check_function",
+    "check_correlate_valid",
+    "check_mode_lengths",
+    "check_conv3d_via_conv2d",
+    "check_conv3d_prediction",
+    "check_corr2d",
+    "CONV2D_SIZE_QUESTIONS",
+    "check_conv2d_output_sizes",
+    "check_conv1x1",
+    "BOTTLENECK_KEYS",
+    "check_bottleneck_prediction",
+    "check_depthwise_separable",
+    "DEPTHWISE_COST_QUESTION",
+    "check_depthwise_separable_costs",
+]
+
+
+def _check_name(name) -> None:
+    if not isinstance(name, str) or not name.strip():
+        raise TypeError(f"name must be a non-empty str, got name={name!r}")
+
+
+def _check_hint(hint) -> None:
+    if not isinstance(hint, str):
+        raise TypeError(f"hint must be a str, got hint={hint!r}")
+
+
+def _fail(name: str, what: str, hint: str):
+    message = f"{name}: {what}"
+    if hint:
+        message += f"\nHint: {hint}"
+    raise AssertionError(message)
+
+
+def _plain(value):
+    """numpy scalars → Python scalars, torch.Size / lists → tuples (for comparison)."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, list | tuple) or type(value).__name__ == "Size":
+        return tuple(_plain(v) for v in value)
+    return value
+
+
+def _to_numpy(value, which: str):
+    if hasattr(value, "detach"):  # torch tensor
+        value = value.detach().cpu().numpy()
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError) as exc:
+        raise AssertionError(f"{which} is not an array: got {type(value).__name__}") from exc
+    if arr.dtype == object or not (
+        np.issubdtype(arr.dtype, np.number) or arr.dtype == bool
+    ):
+        raise AssertionError(f"{which} is not a numeric array: got {type(value).__name__} "
+                             f"with dtype {arr.dtype}")
+    return arr
+
+
+def _value_problem(got, expected) -> str | None:
+    g, e = _plain(got), _plain(expected)
+    if isinstance(e, bool) != isinstance(g, bool):
+        return f"expected {expected!r}, got {got!r} (a {type(got).__name__})"
+    if isinstance(e, numbers.Number) and not isinstance(g, numbers.Number):
+        return f"expected the number {expected!r}, got {got!r} (a {type(got).__name__})"
+    if isinstance(e, tuple) and not isinstance(g, tuple):
+        return f"expected {expected!r}, got {got!r} (a {type(got).__name__}, not a tuple)"
+    if g != e:
+        return f"expected {expected!r}, got {got!r}."
+    return None
+
+
+def _array_problem(got, expected, atol: float, rtol: float) -> tuple[str | None, float]:
+    if got is None:
+        return "got None: did the function return its result?", 0.0
+    try:
+        g = _to_numpy(got, "your result")
+    except AssertionError as exc:
+        return str(exc), 0.0
+    e = _to_numpy(expected, "the expected value")
+    if g.shape != e.shape:
+        return f"expected shape {e.shape}, got shape {g.shape}.", 0.0
+    if g.size == 0:
+        return None, 0.0
+    g64, e64 = g.astype(np.float64), e.astype(np.float64)
+    if np.any(np.isnan(g64) & ~np.isnan(e64)):
+        return "your result contains NaN where the expected value does not.", float("nan")
+    with np.errstate(invalid="ignore"):
+        err = np.abs(g64 - e64)
+        bad = ~(np.isclose(g64, e64, atol=atol, rtol=rtol, equal_nan=True))
+    finite_err = np.where(np.isfinite(err), err, 0.0)
+    max_err = float(finite_err.max())
+    if bad.any():
+        where = tuple(int(i) for i in np.argwhere(bad)[0])
+        at = where if len(where) != 1 else where[0]
+        return (
+            f"{int(bad.sum())} of {bad.size} values differ (tolerance atol={atol:g}, "
+            f"rtol={rtol:g}); first at index {at}: expected {float(e64[where])!r}, got "
+            f"{float(g64[where])!r}; max |error| {max_err:.3g}."
+        ), max_err
+    return None, max_err
+
+
+def check_value(got, expected, *, name, hint="") -> None:
+    """Check an exact value: a number, a tuple (e.g. a shape), a string.
+
+    Lists, tuples and ``torch.Size`` compare as tuples; numpy scalars as Python numbers.
+
+    Args:
+        got: the learner's answer.
+        expected: the right answer.
+        name: what is checked (shown in both outcomes).
+        hint: one sentence pointing toward the idea, shown on failure.
+
+    Raises:
+        AssertionError: with expected vs got and the hint.
+
+    Example:
+        >>> check_value(np.int64(86400), 86400, name="multiply-adds")
+        ✓ multiply-adds: 86400 is correct
+    """
+    _check_name(name)
+    _check_hint(hint)
+    problem = _value_problem(got, expected)
+    if problem:
+        _fail(name, problem, hint)
+    print(f"✓ {name}: {_plain(got)!r} is correct")
+
+
+def check_close(got, expected, *, name, hint="", atol=1e-6, rtol=1e-5) -> None:
+    """Check an array (numpy or torch) against the expected one: shape first, then values.
+
+    Args:
+        got: the learner's array.
+        expected: the reference array.
+        name: what is checked.
+        hint: shown on failure.
+        atol, rtol: tolerances as in :func:`numpy.isclose`.
+
+    Raises:
+        AssertionError: wrong shape (both shapes), or the first differing element with
+            both values and the largest error.
+
+    Example:
+        >>> check_close([1.0, 2.0], np.array([1.0, 2.0]), name="y")
+        ✓ y: shape (2,) and values match (max |error| 0)
+    """
+    _check_name(name)
+    _check_hint(hint)
+    for arg, value in (("atol", atol), ("rtol", rtol)):
+        if not isinstance(value, numbers.Real) or isinstance(value, bool) or value < 0:
+            raise ValueError(f"{arg} must be a non-negative number, got {arg}={value!r}")
+    problem, max_err = _array_problem(got, expected, float(atol), float(rtol))
+    if problem:
+        _fail(name, problem, hint)
+    shape = np.shape(got.detach().cpu().numpy() if hasattr(got, "detach") else got)
+    print(f"✓ {name}: shape {tuple(shape)} and values match (max |error| {max_err:.2g})")
+
+
+def _describe_case(case) -> str:
+    parts = []
+    for arg in case:
+        shape = getattr(arg, "shape", None)
+        if shape is not None and len(shape) > 0:
+            parts.append(f"array of shape {tuple(shape)}")
+        else:
+            parts.append(repr(arg))
+    return "(" + ", ".join(parts) + ")"
+
+
+def check_function(fn, reference, cases, *, name, hint="", atol=1e-6) -> None:
+    """Call ``fn(*case)`` and ``reference(*case)`` for every case and compare the results.
+
+    Array results are compared with :func:`check_close`'s rules (shape first), other
+    results exactly. The first failing case is reported with its arguments.
+
+    Args:
+        fn: the learner's function.
+        reference: the reference implementation.
+        cases: a non-empty sequence of argument tuples (a non-tuple is one argument).
+        name: what is checked.
+        hint: shown on failure.
+        atol: absolute tolerance for arrays (``rtol`` is ``atol`` as well).
+
+    Raises:
+        AssertionError: the first case whose result differs, or in which ``fn`` raised.
+
+    Example:
+        >>> check_function(lambda a, b: a + b, np.add, [(1, 2), (np.ones(2), np.ones(2))],
+        ...                name="add")
+        ✓ add: all 2 cases match the reference
+    """
+    _check_name(name)
+    _check_hint(hint)
+    if not callable(fn):
+        _fail(name, f"expected a function, got {type(fn).__name__}", hint)
+    if not callable(reference):
+        raise TypeError(f"reference must be callable, got {type(reference).__name__}")
+    if isinstance(cases, str | bytes) or not hasattr(cases, "__len__") or len(cases) == 0:
+        raise ValueError(f"cases must be a non-empty sequence of argument tuples, got {cases!r}")
+    if not isinstance(atol, numbers.Real) or isinstance(atol, bool) or atol < 0:
+        raise ValueError(f"atol must be a non-negative number, got atol={atol!r}")
+    for number, case in enumerate(cases, start=1):
+        args = case if isinstance(case, tuple) else (case,)
+        expected = reference(*args)
+        where = f"case {number} of {len(cases)}, arguments {_describe_case(args)}"
+        try:
+            got = fn(*args)
+        except NotImplementedError:
+            _fail(name, f"{where}: the function is not implemented yet "
+                  "(it raised NotImplementedError)", hint)
+        except Exception as exc:  # the learner's code failed: report it as the check's failure
+            _fail(name, f"{where}: your function raised {type(exc).__name__}: {exc}", hint)
+        if isinstance(expected, np.ndarray | np.generic) or hasattr(expected, "detach"):
+            problem, _ = _array_problem(got, expected, float(atol), float(atol))
+        else:
+            problem = _value_problem(got, expected)
+        if problem:
+            _fail(name, f"{where}: {problem}", hint)
+    print(f"✓ {name}: all {len(cases)} cases match the reference")
+
+
+# ---------------------------------------------------------------------- lesson 03
+
+
+def check_conv3d_via_conv2d(fn) -> None:
+    """Lesson 03, exercise 1: ``fn(x, w, stride, padding)``, a 3-D convolution from 2-D ones.
+
+    ``x`` is ``(N, C_in, D, H, W)``, ``w`` is ``(C_out, C_in, kd, kh, kw)``, ``stride`` and
+    ``padding`` are ints used on all three axes. The result is compared with
+    :func:`convlessons.functional.conv3d` on several shapes, strides and paddings.
+
+    Raises:
+        AssertionError: the first case that differs, with its arguments and a hint.
+
+    Example:
+        >>> from convlessons import functional
+        >>> check_conv3d_via_conv2d(
+        ...     lambda x, w, s, p: functional.conv3d(x, w, stride=s, padding=p))
+        ✓ conv3d_via_conv2d: all 5 cases match the reference
+    """
+    from convlessons import functional
+
+    rng = np.random.default_rng(3)
+
+    def case(x_shape, w_shape, stride, padding):
+        return (rng.standard_normal(x_shape), rng.standard_normal(w_shape), stride, padding)
+
+    cases = [
+        case((1, 1, 4, 4, 4), (1, 1, 2, 2, 2), 1, 0),
+        case((2, 3, 6, 5, 7), (4, 3, 3, 3, 3), 1, 1),
+        case((1, 2, 7, 7, 7), (3, 2, 3, 3, 3), 2, 0),
+        case((1, 2, 8, 6, 5), (2, 2, 3, 2, 3), 2, 1),
+        case((1, 1, 9, 6, 6), (2, 1, 2, 3, 1), 3, 2),
+    ]
+
+    def reference(x, w, stride, padding):
+        return functional.conv3d(x, w, stride=stride, padding=padding)
+
+    check_function(
+        fn, reference, cases, name="conv3d_via_conv2d", atol=1e-8,
+        hint="pad only the depth axis yourself; output slice d sums, over the kernel's depth "
+             "index i, functional.conv2d(padded input slice stride*d + i, kernel slice i, "
+             "stride=stride, padding=padding)",
+    )
+
+
+def check_conv3d_prediction(output_shape, params, macs, *, conv, input_shape) -> None:
+    """Lesson 03, exercise 2: predicted output shape, parameters and MACs of an ``nn.Conv3d``.
+
+    The truth is computed from the layer's own settings with :mod:`convlessons.shapes`
+    and :mod:`convlessons.cost` (the layer is not run).
+
+    Args:
+        output_shape: predicted ``(N, C_out, D', H', W')``.
+        params: predicted number of parameters (weights and bias).
+        macs: predicted multiply-adds for one sample (one clip) of the batch.
+        conv: the ``torch.nn.Conv3d`` layer.
+        input_shape: ``(N, C_in, D, H, W)`` fed to the layer.
+
+    Raises:
+        AssertionError: the first wrong prediction, expected vs got, with a hint.
+        TypeError, ValueError: ``conv`` or ``input_shape`` themselves are invalid.
+
+    Example:
+        >>> import torch
+        >>> layer = torch.nn.Conv3d(1, 2, 3)
+        >>> check_conv3d_prediction((1, 2, 2, 2, 2), 56, 432, conv=layer,
+        ...                         input_shape=(1, 1, 4, 4, 4))
+        ✓ Conv3d prediction: output shape (1, 2, 2, 2, 2), 56 parameters, 432 multiply-adds
+    """
+    import torch
+
+    from convlessons import cost, shapes
+
+    if not isinstance(conv, torch.nn.Conv3d):
+        raise TypeError(f"conv must be a torch.nn.Conv3d, got conv={conv!r}")
+    if (
+        not isinstance(input_shape, tuple | list)
+        or len(input_shape) != 5
+        or not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) and v > 0
+                   for v in input_shape)
+    ):
+        raise ValueError(f"input_shape must be a tuple (N, C, D, H, W) of 5 positive ints, "
+                         f"got input_shape={input_shape!r}")
+    if input_shape[1] != conv.in_channels:
+        raise ValueError(f"input_shape has {input_shape[1]} channels but conv expects "
+                         f"{conv.in_channels}, got input_shape={input_shape!r}")
+    spatial = shapes.conv_output_size(tuple(input_shape[2:]), conv.kernel_size, conv.stride,
+                                      conv.padding, conv.dilation)
+    truth = [
+        ("output shape", output_shape, (input_shape[0], conv.out_channels, *spatial),
+         "apply ⌊(n + 2p − k)/s⌋ + 1 to depth, height and width separately; "
+         "N stays, C becomes the number of filters"),
+        ("parameters", params, cost.count_params(conv),
+         "each filter has C_in·kd·kh·kw weights, and each filter has one bias"),
+        ("multiply-adds (one sample)", macs,
+         cost.conv_macs(conv.in_channels, conv.out_channels, conv.kernel_size, spatial,
+                        conv.groups),
+         "one multiply-add per weight (without bias) per output voxel, for one clip"),
+    ]
+    for what, got, expected, hint in truth:
+        problem = _value_problem(got, expected)
+        if problem:
+            _fail(f"Conv3d prediction, {what}", problem, hint)
+    print(f"✓ Conv3d prediction: output shape {_plain(output_shape)}, {truth[1][2]:,} "
+          f"parameters, {truth[2][2]:,} multiply-adds")
+
+
+# ---------------------------------------------------------------------- lesson 02
+
+
+def check_corr2d(fn) -> None:
+    """Lesson 02, exercise 1: ``fn(x, k, stride, padding)``, single-channel correlation.
+
+    ``x`` is a 2-D array ``(H, W)``, ``k`` a 2-D kernel ``(kh, kw)``, ``stride`` and
+    ``padding`` ints used on both axes (padding per side). The result (a 2-D array) is
+    compared with :func:`convlessons.functional.conv2d` on hand-sized integer cases, a
+    non-square one, and strides that do not divide.
+
+    Raises:
+        AssertionError: the first case that differs, with its arguments and a hint.
+
+    Example:
+        >>> from convlessons import functional
+        >>> check_corr2d(lambda x, k, s, p: functional.conv2d(
+        ...     x[None, None], k[None, None], stride=s, padding=p)[0, 0])
+        ✓ corr2d: all 6 cases match the reference
+    """
+    from convlessons import functional
+
+    rng = np.random.default_rng(2)
+    x5 = np.array([[3, 3, 2, 1, 0], [0, 0, 1, 3, 1], [3, 1, 2, 2, 3],
+                   [2, 0, 0, 2, 2], [2, 0, 0, 0, 1]], dtype=float)
+    k3 = np.array([[0, 1, 2], [2, 2, 0], [0, 1, 2]], dtype=float)
+    cases = [
+        (x5, k3, 1, 0),
+        (x5, k3, 1, 1),
+        (x5, k3, 2, 0),
+        (x5, k3, 2, 1),
+        (rng.standard_normal((6, 8)), rng.standard_normal((2, 3)), 2, 1),
+        (rng.standard_normal((7, 7)), rng.standard_normal((3, 3)), 3, 2),
+    ]
+
+    def reference(x, k, stride, padding):
+        return functional.conv2d(x[None, None], k[None, None], stride=stride, padding=padding)[0, 0]
+
+    check_function(
+        fn, reference, cases, name="corr2d", atol=1e-9,
+        hint="pad first (np.pad(x, padding)); the output has (H + 2p - kh) // s + 1 rows; "
+             "output[u, v] is the sum of k times the window starting at (u*s, v*s) of the "
+             "padded input; do not flip the kernel",
+    )
+
+
+#: Lesson 02, exercise 2: the settings whose output size the learner predicts.
+CONV2D_SIZE_QUESTIONS = {
+    "a": {"input_size": 7, "kernel_size": 3, "stride": 1, "padding": 0, "dilation": 1},
+    "b": {"input_size": 7, "kernel_size": 3, "stride": 2, "padding": 1, "dilation": 1},
+    "c": {"input_size": 8, "kernel_size": 3, "stride": 2, "padding": 1, "dilation": 1},
+    "d": {"input_size": 32, "kernel_size": 5, "stride": 1, "padding": 2, "dilation": 1},
+    "e": {"input_size": 9, "kernel_size": 3, "stride": 1, "padding": 0, "dilation": 2},
+    "f": {"input_size": 6, "kernel_size": 4, "stride": 3, "padding": 1, "dilation": 1},
+}
+
+
+def check_conv2d_output_sizes(answers) -> None:
+    """Lesson 02, exercise 2: predicted output sizes for :data:`CONV2D_SIZE_QUESTIONS`.
+
+    Args:
+        answers: dict mapping each setting's letter (``"a"`` ... ``"f"``) to the predicted
+            output size (one int: the side of a square output).
+
+    Raises:
+        AssertionError: a missing or extra letter, or the first wrong prediction with
+            expected vs got and a hint matched to the setting.
+
+    Example:
+        >>> check_conv2d_output_sizes({"a": 5, "b": 4, "c": 4, "d": 32, "e": 5, "f": 2})
+        ✓ conv2d output sizes: all 6 predictions are correct
+    """
+    from convlessons import shapes
+
+    name = "conv2d output sizes"
+    if not isinstance(answers, dict):
+        _fail(name, f"expected a dict like {{'a': 5, ...}}, got {type(answers).__name__}",
+              "write answers = {'a': ..., 'b': ..., ...} with one int per setting")
+    missing = sorted(set(CONV2D_SIZE_QUESTIONS) - set(answers))
+    extra = sorted(set(answers) - set(CONV2D_SIZE_QUESTIONS))
+    if missing or extra:
+        _fail(name, f"expected the letters {sorted(CONV2D_SIZE_QUESTIONS)}, missing {missing}, "
+              f"unexpected {extra}", "one entry per row of the table")
+    for letter, q in CONV2D_SIZE_QUESTIONS.items():
+        expected = shapes.conv_output_size(**q)
+        i, k, s, p, d = (q[a] for a in ("input_size", "kernel_size", "stride", "padding",
+                                         "dilation"))
+        problem = _value_problem(answers[letter], expected)
+        if problem:
+            if d > 1:
+                hint = f"a dilated kernel spans d(k-1)+1 = {d * (k - 1) + 1} cells"
+            elif (i + 2 * p - k) % s:
+                hint = (f"i + 2p - k = {i + 2 * p - k} is not a multiple of s = {s}: "
+                        "round the division down (floor), then add 1")
+            else:
+                hint = "o = (i + 2p - d(k-1) - 1) // s + 1, with p counted on each side"
+            _fail(f"{name}, setting {letter} (i={i}, k={k}, s={s}, p={p}, d={d})", problem, hint)
+    print(f"✓ {name}: all {len(CONV2D_SIZE_QUESTIONS)} predictions are correct")
+
+
+# ---------------------------------------------------------------------- lesson 01
+
+
+def check_correlate_valid(fn) -> None:
+    """Lesson 01, exercise 1: ``fn(x, k)``, the 'valid' 1-D cross-correlation.
+
+    ``x`` and ``k`` are 1-D float arrays with ``len(k) <= len(x)``; the result must equal
+    ``convlessons.signal.correlate(x, k, mode="valid")`` (no flip, ``len(x) - len(k) + 1``
+    samples). Cases: the lesson's worked example, a difference kernel, random signals, a
+    kernel as long as the signal and a one-tap kernel.
+
+    Raises:
+        AssertionError: the first case that differs (or in which ``fn`` raised).
+
+    Example:
+        >>> check_correlate_valid(lambda x, k: np.correlate(x, k, mode="valid"))
+        ✓ correlate_valid: all 5 cases match the reference
+    """
+    from convlessons import signal
+
+    rng = np.random.default_rng(2024)
+    cases = [
+        (np.array([2.0, 1.0, 3.0, 0.0, 1.0]), np.array([1.0, 2.0, 3.0])),  # worked example
+        (np.arange(6.0), np.array([1.0, -1.0])),
+        (rng.standard_normal(17), rng.standard_normal(5)),
+        (rng.standard_normal(4), rng.standard_normal(4)),  # kernel as long as the signal
+        (rng.standard_normal(7), rng.standard_normal(1)),
+    ]
+
+    def reference(x, k):
+        return np.asarray(signal.correlate(x, k, mode="valid"), dtype=float)
+
+    check_function(
+        fn,
+        reference,
+        cases,
+        name="correlate_valid",
+        hint="slide k along x without flipping it: output i is the dot product of k with "
+        "x[i : i + len(k)], for the len(x) - len(k) + 1 positions where k fits",
+        atol=1e-9,
+    )
+
+
+_MODE_HINTS = {
+    "full": "every position where kernel and signal overlap at all: the kernel may hang "
+    "off each end of the signal by m - 1 samples",
+    "same": "'same' keeps as many samples as the first input (the signal)",
+    "valid": "count the positions where the whole kernel fits inside the signal",
+}
+
+
+def check_mode_lengths(answers, *, n, m) -> None:
+    """Lesson 01, exercise 2: predicted output lengths of the three modes.
+
+    Args:
+        answers: the learner's ``{"full": ..., "same": ..., "valid": ...}``.
+        n: signal length (positive int).
+        m: kernel length (positive int, at most ``n``).
+
+    Raises:
+        AssertionError: a missing mode or a wrong length, with the expected value and a
+            hint (the learner's mistake).
+        TypeError, ValueError: bad ``n`` or ``m`` (the exercise's author's mistake).
+
+    Example:
+        >>> check_mode_lengths({"full": 7, "same": 5, "valid": 3}, n=5, m=3)
+        ✓ output lengths for n=5, m=3: full 7, same 5, valid 3 are correct
+    """
+    for arg, value in (("n", n), ("m", m)):
+        if not isinstance(value, numbers.Integral) or isinstance(value, bool):
+            raise TypeError(f"{arg} must be a positive int, got {arg}={value!r}")
+        if value < 1:
+            raise ValueError(f"{arg} must be a positive int, got {arg}={value!r}")
+    if m > n:
+        raise ValueError(f"m must be at most n (the kernel fits in the signal), got n={n}, m={m}")
+    expected = {"full": n + m - 1, "same": n, "valid": n - m + 1}
+    label = f"output lengths for n={n}, m={m}"
+    if not isinstance(answers, dict):
+        _fail(label, "expected a dict like {'full': ..., 'same': ..., 'valid': ...}, got "
+              f"{answers!r} (a {type(answers).__name__})", "")
+    missing = [mode for mode in expected if mode not in answers]
+    if missing:
+        _fail(label, f"the dict has no entry for {', '.join(repr(k) for k in missing)}",
+              "give one length per mode: 'full', 'same' and 'valid'")
+    for mode, want in expected.items():
+        problem = _value_problem(answers[mode], want)
+        if problem:
+            _fail(f"{label}, mode '{mode}'", problem, _MODE_HINTS[mode])
+    shown = ", ".join(f"{mode} {want}" for mode, want in expected.items())
+    print(f"✓ {label}: {shown} are correct")
+
+
+# ---------------------------------------------------------------------- lesson 04
+
+
+def check_conv1x1(fn) -> None:
+    """Lesson 04, exercise 1: ``fn(x, weight, bias, stride)``, a 1x1 convolution.
+
+    ``x`` is ``(N, C_in, H, W)``, ``weight`` is ``(C_out, C_in, 1, 1)`` (torch's layout),
+    ``bias`` is ``(C_out,)`` or ``None`` and ``stride`` a positive int used on both axes.
+    The result ``(N, C_out, H', W')`` is compared with
+    :func:`convlessons.functional.conv2d` on a hand-checkable integer case and random
+    ones, with and without bias, at strides 1 to 3.
+
+    Raises:
+        AssertionError: the first case that differs, with its arguments and a hint.
+
+    Example:
+        >>> from convlessons import functional
+        >>> check_conv1x1(lambda x, w, b, s: functional.conv2d(x, w, b, stride=s))
+        ✓ conv1x1: all 6 cases match the reference
+    """
+    from convlessons import functional
+
+    rng = np.random.default_rng(4)
+
+    def case(x_shape, c_out, stride, bias=True):
+        w = rng.standard_normal((c_out, x_shape[1], 1, 1))
+        b = rng.standard_normal(c_out) if bias else None
+        return (rng.standard_normal(x_shape), w, b, stride)
+
+    hand = (np.arange(8, dtype=float).reshape(1, 2, 2, 2),
+            np.array([[1.0, 1.0], [2.0, -1.0], [0.0, 3.0]]).reshape(3, 2, 1, 1),
+            None, 1)
+    cases = [
+        hand,
+        case((1, 3, 4, 4), 2, 1, bias=False),
+        case((2, 4, 5, 3), 6, 1),
+        case((1, 8, 6, 6), 2, 2),
+        case((3, 2, 7, 5), 5, 3),
+        case((1, 1, 1, 1), 1, 1),
+    ]
+
+    def reference(x, w, b, stride):
+        return functional.conv2d(x, w, b, stride=stride)
+
+    check_function(
+        fn, reference, cases, name="conv1x1", atol=1e-8,
+        hint="keep every stride-th pixel (x[:, :, ::stride, ::stride]), then mix channels at "
+             "each pixel: np.einsum('oc,nchw->nohw', weight[:, :, 0, 0], x), and add "
+             "bias[None, :, None, None] when bias is not None",
+    )
+
+
+#: Keys :func:`check_bottleneck_prediction` expects in its ``answers`` dict.
+BOTTLENECK_KEYS = ("direct_params", "direct_macs", "bottleneck_params", "bottleneck_macs")
+
+_BOTTLENECK_HINTS = {
+    "direct_params": "one weight per (output channel, input channel, kernel row, kernel "
+                     "column): C_out·C_in·k·k, no bias",
+    "direct_macs": "one multiply-add per weight per output pixel: H·W·C_out·C_in·k·k",
+    "bottleneck_params": "add the 1x1 layer's C_in·b weights and the k x k layer's b·C_out·k·k",
+    "bottleneck_macs": "each layer costs its weights times the H·W output pixels: "
+                       "H·W·b·C_in + H·W·C_out·k·k·b",
+}
+
+
+def check_bottleneck_prediction(answers, *, in_channels, bottleneck_channels, out_channels,
+                                kernel_size, size) -> None:
+    """Lesson 04, exercise 2: parameters and MACs of a k x k conv, direct and after a 1x1.
+
+    Both paths use stride 1 and "same" padding; parameters are weights only (no bias);
+    multiply-adds are for one sample. The truth comes from
+    :func:`convlessons.cost.bottleneck_cost`.
+
+    Args:
+        answers: dict with the four keys of :data:`BOTTLENECK_KEYS`, each an int.
+        in_channels, bottleneck_channels, out_channels, kernel_size, size: the setting.
+
+    Raises:
+        AssertionError: a missing key or the first wrong number, expected vs got, a hint.
+
+    Example:
+        >>> check_bottleneck_prediction(
+        ...     {"direct_params": 1800, "direct_macs": 28800, "bottleneck_params": 466,
+        ...      "bottleneck_macs": 7456},
+        ...     in_channels=8, bottleneck_channels=2, out_channels=25, kernel_size=3, size=4)
+        ✓ bottleneck prediction: 1,800 vs 466 parameters, 28,800 vs 7,456 multiply-adds
+    """
+    from convlessons import cost
+
+    truth = cost.bottleneck_cost(in_channels, bottleneck_channels, out_channels, kernel_size,
+                                 size)
+    expected = {"direct_params": truth.direct_params, "direct_macs": truth.direct_macs,
+                "bottleneck_params": truth.bottleneck_params,
+                "bottleneck_macs": truth.bottleneck_macs}
+    label = "bottleneck prediction"
+    if not isinstance(answers, dict):
+        _fail(label, f"expected a dict with keys {list(BOTTLENECK_KEYS)}, got "
+              f"{type(answers).__name__}", "")
+    missing = [key for key in BOTTLENECK_KEYS if key not in answers]
+    if missing:
+        _fail(label, f"answers is missing {missing}; it needs {list(BOTTLENECK_KEYS)}", "")
+    for key in BOTTLENECK_KEYS:
+        problem = _value_problem(answers[key], expected[key])
+        if problem:
+            _fail(f"{label}, {key}", problem, _BOTTLENECK_HINTS[key])
+    print(f"✓ {label}: {expected['direct_params']:,} vs {expected['bottleneck_params']:,} "
+          f"parameters, {expected['direct_macs']:,} vs {expected['bottleneck_macs']:,} "
+          "multiply-adds")
+
+
+# ---------------------------------------------------------------------- lesson 08
+
+
+def check_depthwise_separable(fn) -> None:
+    """Lesson 08, exercise 1: ``fn(x, depthwise_weight, pointwise_weight, stride, padding)``.
+
+    ``x`` is ``(N, C, H, W)``, ``depthwise_weight`` is ``(C, 1, k, k)`` (one kernel per
+    channel), ``pointwise_weight`` is ``(C_out, C, 1, 1)``; ``stride`` and ``padding``
+    are ints and belong to the depthwise step. The result is compared with
+    :func:`convlessons.functional.depthwise_separable_conv2d` on an integer case, the
+    lesson's 7×7×3 → 5×5×128 shape, a stride and a padding, and non-square kernels.
+
+    Raises:
+        AssertionError: the first case that differs, with its arguments and a hint.
+
+    Example:
+        >>> from convlessons import functional
+        >>> check_depthwise_separable(lambda x, d, p, s, pad: functional.conv2d(
+        ...     functional.conv2d(x, d, stride=s, padding=pad, groups=x.shape[1]), p))
+        ✓ depthwise_separable: all 5 cases match the reference
+    """
+    from convlessons import functional
+
+    rng = np.random.default_rng(8)
+
+    def ints(*shape):
+        return rng.integers(-2, 3, size=shape).astype(float)
+
+    def normal(*shape):
+        return rng.standard_normal(shape)
+
+    cases = [
+        (ints(1, 2, 4, 4), ints(2, 1, 2, 2), ints(3, 2, 1, 1), 1, 0),
+        (normal(1, 3, 7, 7), normal(3, 1, 3, 3), normal(128, 3, 1, 1), 1, 0),
+        (normal(2, 4, 9, 8), normal(4, 1, 3, 3), normal(6, 4, 1, 1), 2, 1),
+        (normal(1, 5, 6, 6), normal(5, 1, 3, 3), normal(2, 5, 1, 1), 1, 1),
+        (normal(2, 3, 8, 7), normal(3, 1, 2, 3), normal(4, 3, 1, 1), 3, 2),
+    ]
+
+    def reference(x, depthwise_weight, pointwise_weight, stride, padding):
+        return functional.depthwise_separable_conv2d(
+            x, depthwise_weight, pointwise_weight, stride=stride, padding=padding)
+
+    check_function(
+        fn, reference, cases, name="depthwise_separable", atol=1e-8,
+        hint="two calls: functional.conv2d(x, depthwise_weight, stride=stride, "
+             "padding=padding, groups=C) with C = x.shape[1] channels, then "
+             "functional.conv2d(that, pointwise_weight) (1x1: no stride, no padding)",
+    )
+
+
+#: Lesson 08, exercise 2: the layer whose multiplications the learner predicts
+#: (stride 1, no padding, biases not counted).
+DEPTHWISE_COST_QUESTION = {"input_size": 16, "in_channels": 32, "out_channels": 64,
+                           "kernel_size": 5}
+
+_DEPTHWISE_COST_HINTS = {
+    "standard": "one multiply per weight per output position: C_out · k · k · C_in · o · o, "
+                "with o = input − k + 1",
+    "depthwise": "C_in kernels of k × k × 1, each at every one of the o · o positions",
+    "pointwise": "C_out filters of 1 × 1 × C_in, each at every one of the o · o positions",
+}
+
+
+def check_depthwise_separable_costs(answers) -> None:
+    """Lesson 08, exercise 2: multiplications of :data:`DEPTHWISE_COST_QUESTION`'s layer.
+
+    Args:
+        answers: dict with the predicted multiplications (ints) of the ``"standard"``
+            layer, and of the ``"depthwise"`` and ``"pointwise"`` steps of its
+            depthwise separable replacement, for one input image.
+
+    Raises:
+        AssertionError: a missing or extra key, or the first wrong number, expected vs
+            got, with a hint.
+
+    Example:
+        >>> check_depthwise_separable_costs(
+        ...     {"standard": 7372800, "depthwise": 115200, "pointwise": 294912})
+        ✓ depthwise separable costs: 7,372,800 vs 115,200 + 294,912 = 410,112 multiplications (ratio 0.0556)
+    """
+    from convlessons import cost
+
+    name = "depthwise separable costs"
+    q = DEPTHWISE_COST_QUESTION
+    if not isinstance(answers, dict):
+        _fail(name, f"expected a dict like {{'standard': ..., ...}}, got "
+              f"{type(answers).__name__}", "write answers = {'standard': ..., 'depthwise': "
+              "..., 'pointwise': ...}")
+    missing = sorted(set(_DEPTHWISE_COST_HINTS) - set(answers))
+    extra = sorted(set(answers) - set(_DEPTHWISE_COST_HINTS))
+    if missing or extra:
+        _fail(name, f"expected the keys {sorted(_DEPTHWISE_COST_HINTS)}, missing {missing}, "
+              f"unexpected {extra}", "one int per key")
+    c, n, k = q["in_channels"], q["out_channels"], q["kernel_size"]
+    o = q["input_size"] - k + 1
+    expected = {
+        "standard": cost.conv_macs(c, n, k, o),
+        "depthwise": cost.conv_macs(c, c, k, o, groups=c),
+        "pointwise": cost.conv_macs(c, n, 1, o),
+    }
+    for key, value in expected.items():
+        problem = _value_problem(answers[key], value)
+        if problem:
+            _fail(f"{name}, {key}", problem, _DEPTHWISE_COST_HINTS[key])
+    total = expected["depthwise"] + expected["pointwise"]
+    print(f"✓ {name}: {expected['standard']:,} vs {expected['depthwise']:,} + "
+          f"{expected['pointwise']:,} = {total:,} multiplications (ratio "
+          f"{total / expected['standard']:.4f})")

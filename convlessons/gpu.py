@@ -1,0 +1,740 @@
+"""The GPU section of every lesson: verify an op on a device, time alternatives, report.
+
+All functions take a ``device`` (``"cpu"`` or ``"cuda"``), so the same code runs in the
+test suite on the CPU everywhere and on the GPU where there is one. A lesson's GPU cell::
+
+    if gpu.cuda_available():
+        report = gpu.lesson02("cuda")
+        print(report.table())
+        assert report.ok
+    else:
+        print(gpu.skip_line("02"))
+
+Precision. On NVIDIA GPUs since Ampere, cuDNN runs float32 convolutions in TF32 by
+default (``torch.backends.cudnn.allow_tf32`` is ``True``): the inputs of each multiply
+are rounded to a 10-bit mantissa, which is about 1,000 times coarser than float32.
+:func:`verify` therefore always states whether TF32 was on, through the :func:`tf32`
+context manager, and compares against a float64 reference computed on the CPU.
+
+Timing. :func:`time_fn` runs warm-up calls first (cuDNN picks its algorithm and CUDA
+allocates memory on the first calls), then times each call with CUDA events around it
+and ``torch.cuda.synchronize()`` (kernels run asynchronously, so wall-clock time around
+a launch measures nothing), and returns the median.
+
+Example:
+    >>> import torch
+    >>> check = verify(torch.sin, torch.sin, [torch.linspace(0, 3, 7)], device="cpu")
+    >>> check.ok
+    True
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import statistics
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import torch
+
+__all__ = [
+    "cuda_available",
+    "skip_line",
+    "tf32",
+    "Check",
+    "verify",
+    "time_fn",
+    "Row",
+    "Report",
+    "lesson01",
+    "lesson02",
+    "lesson03",
+    "lesson04",
+]
+
+
+def cuda_available() -> bool:
+    """True when torch can use a CUDA GPU here.
+
+    Example:
+        >>> isinstance(cuda_available(), bool)
+        True
+    """
+    return bool(torch.cuda.is_available())
+
+
+def skip_line(lesson) -> str:
+    """The one line a lesson prints instead of its GPU section when there is no CUDA.
+
+    Args:
+        lesson: lesson number, ``5`` or ``"05"``.
+
+    Example:
+        >>> skip_line(5)
+        'GPU section skipped: CUDA is not available on this machine (lesson 05).'
+    """
+    if isinstance(lesson, bool) or not isinstance(lesson, int | str):
+        raise TypeError(f"lesson must be an int or a str like '05', got lesson={lesson!r}")
+    text = str(lesson).strip()
+    if not text.isdigit() or not 1 <= int(text) <= 99:
+        raise ValueError(f"lesson must be a lesson number 1..99, got lesson={lesson!r}")
+    return f"GPU section skipped: CUDA is not available on this machine (lesson {int(text):02d})."
+
+
+@contextlib.contextmanager
+def tf32(enabled: bool):
+    """Turn TF32 for float32 matmuls and cuDNN convolutions on or off, then restore.
+
+    Sets ``torch.backends.cuda.matmul.allow_tf32`` and ``torch.backends.cudnn.allow_tf32``
+    for the duration of the ``with`` block (on a CPU it changes nothing numerically).
+
+    Example:
+        >>> with tf32(False):
+        ...     torch.backends.cudnn.allow_tf32
+        False
+    """
+    if not isinstance(enabled, bool):
+        raise TypeError(f"enabled must be True or False, got enabled={enabled!r}")
+    saved = (torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32)
+    torch.backends.cuda.matmul.allow_tf32 = enabled
+    torch.backends.cudnn.allow_tf32 = enabled
+    try:
+        yield
+    finally:
+        torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = saved
+
+
+def _check_device(device) -> torch.device:
+    if isinstance(device, torch.device):
+        dev = device
+    elif isinstance(device, str):
+        try:
+            dev = torch.device(device)
+        except RuntimeError as exc:
+            raise ValueError(f"device must be 'cpu' or 'cuda', got device={device!r}") from exc
+    else:
+        raise TypeError(f"device must be a str like 'cpu' or 'cuda', got device={device!r}")
+    if dev.type not in ("cpu", "cuda"):
+        raise ValueError(f"device must be 'cpu' or 'cuda', got device={device!r}")
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device={device!r} but CUDA is not available on this machine")
+    return dev
+
+
+def _sync(dev: torch.device) -> None:
+    if dev.type == "cuda":
+        torch.cuda.synchronize(dev)
+
+
+@dataclass(frozen=True)
+class Check:
+    """Outcome of one :func:`verify`: the largest absolute error and its tolerance."""
+
+    name: str
+    max_abs_err: float
+    tolerance: float
+    ok: bool
+
+    def line(self) -> str:
+        """One human-readable line, e.g. ``✓ conv2d on cuda: max |error| 2.1e-06 ≤ 1.0e-04``."""
+        mark, rel = ("✓", "≤") if self.ok else ("✗", ">")
+        return f"{mark} {self.name}: max |error| {self.max_abs_err:.1e} {rel} {self.tolerance:.1e}"
+
+
+def verify(fn, reference, inputs, *, device, tf32=False, atol=None, rtol=None, name=None):
+    """Run ``fn`` on ``device`` and ``reference`` on the CPU in float64; compare.
+
+    Floating-point inputs go to ``device`` as float32 for ``fn`` and stay on the CPU as
+    float64 for ``reference``; other inputs are passed unchanged. The tolerance is
+    ``atol + rtol * max|reference|``.
+
+    Args:
+        fn: the op under test, ``fn(*inputs)`` → tensor.
+        reference: the reference, same signature.
+        inputs: sequence of tensors (or numpy arrays) and other arguments.
+        device: ``"cpu"`` or ``"cuda"``.
+        tf32: run ``fn`` with TF32 allowed (see :func:`tf32`).
+        atol, rtol: tolerances; defaults ``atol=1e-6`` and ``rtol=1e-4`` (float32), or
+            ``rtol=1e-2`` with TF32 (about ten times TF32's rounding error, 2⁻¹¹).
+        name: label of the check (default: ``fn``'s name, device, and TF32 state).
+
+    Returns:
+        :class:`Check`.
+    """
+    dev = _check_device(device)
+    use_tf32 = tf32
+    if not isinstance(use_tf32, bool):
+        raise TypeError(f"tf32 must be True or False, got tf32={use_tf32!r}")
+    if not callable(fn) or not callable(reference):
+        raise TypeError("fn and reference must be callable")
+    if isinstance(inputs, torch.Tensor) or not isinstance(inputs, Sequence):
+        raise TypeError(f"inputs must be a list or tuple of arguments, got {type(inputs).__name__}")
+    atol = 1e-6 if atol is None else atol
+    rtol = (1e-2 if use_tf32 else 1e-4) if rtol is None else rtol
+    for arg, value in (("atol", atol), ("rtol", rtol)):
+        if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
+            raise ValueError(f"{arg} must be a non-negative number, got {arg}={value!r}")
+    dev_args, ref_args = [], []
+    for value in inputs:
+        if not isinstance(value, torch.Tensor) and hasattr(value, "__array__"):
+            value = torch.as_tensor(value)
+        if isinstance(value, torch.Tensor) and value.is_floating_point():
+            dev_args.append(value.detach().to(dev, torch.float32))
+            ref_args.append(value.detach().to("cpu", torch.float64))
+        else:
+            dev_args.append(value)
+            ref_args.append(value)
+    with _tf32_ctx(use_tf32):
+        got = fn(*dev_args)
+        _sync(dev)
+    expected = reference(*ref_args)
+    got = torch.as_tensor(got).detach().to("cpu", torch.float64)
+    expected = torch.as_tensor(expected).detach().to("cpu", torch.float64)
+    label = name or f"{getattr(fn, '__name__', 'fn')} on {dev.type}" + (
+        " (TF32 on)" if use_tf32 else " (TF32 off)"
+    )
+    if got.shape != expected.shape:
+        return Check(f"{label}: shape {tuple(got.shape)} != {tuple(expected.shape)}",
+                     math.inf, 0.0, False)
+    err = float((got - expected).abs().max()) if got.numel() else 0.0
+    scale = float(expected.abs().max()) if expected.numel() else 0.0
+    tolerance = atol + rtol * scale
+    return Check(label, err, tolerance, bool(err <= tolerance))
+
+
+_tf32_ctx = tf32  # verify's keyword argument ``tf32`` shadows the context manager
+
+
+def time_fn(fn, *, device, warmup=3, iters=10) -> float:
+    """Median run time of ``fn()`` in seconds, after ``warmup`` untimed calls.
+
+    On CUDA each call is timed with a pair of CUDA events and a synchronize; on the CPU
+    with :func:`time.perf_counter`.
+
+    Example:
+        >>> time_fn(lambda: sum(range(100)), device="cpu", warmup=1, iters=3) > 0
+        True
+    """
+    dev = _check_device(device)
+    if not callable(fn):
+        raise TypeError(f"fn must be callable, got {type(fn).__name__}")
+    for arg, value, low in (("warmup", warmup, 0), ("iters", iters, 1)):
+        if not isinstance(value, int) or isinstance(value, bool) or value < low:
+            raise ValueError(f"{arg} must be an int >= {low}, got {arg}={value!r}")
+    for _ in range(warmup):
+        fn()
+    _sync(dev)
+    times = []
+    for _ in range(iters):
+        if dev.type == "cuda":
+            start = torch.cuda.Event(enable_timing=True)
+            end = torch.cuda.Event(enable_timing=True)
+            start.record()
+            fn()
+            end.record()
+            torch.cuda.synchronize(dev)
+            times.append(start.elapsed_time(end) / 1000.0)
+        else:
+            t0 = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - t0)
+    return float(statistics.median(times))
+
+
+@dataclass
+class Row:
+    """One timed variant.
+
+    Attributes:
+        name: what ran.
+        seconds: median time.
+        flops: floating-point operations of one call (shown as TFLOP/s), or ``None``.
+        bytes: bytes moved by one call (shown as GB/s when ``flops`` is ``None``).
+        predicted_speedup: the speed-up over the baseline that the lesson's model
+            predicts, or ``None``.
+        baseline: name of the row the speed-ups compare against (default: the first row).
+    """
+
+    name: str
+    seconds: float
+    flops: float | None = None
+    bytes: float | None = None
+    predicted_speedup: float | None = None
+    baseline: str | None = None
+
+    def __post_init__(self):
+        if not isinstance(self.seconds, int | float) or not self.seconds > 0:
+            raise ValueError(f"seconds must be a positive number, got seconds={self.seconds!r}")
+
+
+def _rate(per_second: float, unit: str) -> str:
+    """``1.5e12`` → ``'1.50 TFLOP/s'``; smaller rates in G/M/k units."""
+    for scale, prefix in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if per_second >= 0.1 * scale:
+            return f"{per_second / scale:#.3g}".rstrip(".") + f" {prefix}{unit}"
+    return f"{per_second:#.3g}".rstrip(".") + f" {unit}"
+
+
+def _ratio(value: float) -> str:
+    """Speed-ups with two decimals; small ones (a slow loop) with two significant digits."""
+    return f"{value:.2f}" if value >= 0.1 else f"{value:.2g}"
+
+
+@dataclass
+class Report:
+    """A GPU section's result: timed rows, correctness checks, notes and metrics.
+
+    Attributes:
+        title: heading of the table.
+        rows: :class:`Row` list; speed-ups are against each row's baseline (default the
+            first row).
+        checks: :class:`Check` list.
+        notes: sentences printed under the table (e.g. the crossover found).
+        metrics: numbers a notebook may assert on (e.g. ``{"crossover_length": 4096}``).
+    """
+
+    title: str
+    rows: list
+    checks: list
+    notes: list = field(default_factory=list)
+    metrics: dict = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        """True when at least one check ran and every check passed."""
+        return bool(self.checks) and all(c.ok for c in self.checks)
+
+    def measured_speedup(self, row: Row) -> float:
+        """Baseline time / this row's time."""
+        base = self.rows[0]
+        if row.baseline is not None:
+            named = [r for r in self.rows if r.name == row.baseline]
+            if not named:
+                raise ValueError(f"row {row.name!r} names baseline {row.baseline!r}, "
+                                 "which is not a row of this report")
+            base = named[0]
+        return base.seconds / row.seconds
+
+    def table(self) -> str:
+        """The report as fixed-width text: one line per row, then checks and notes.
+
+        Example:
+            >>> r = Report("demo", [Row("a", 2e-3, flops=2e9), Row("b", 1e-3, flops=2e9,
+            ...            predicted_speedup=2.0)], [Check("b vs a", 0.0, 1e-6, True)])
+            >>> print(r.table())  # doctest: +NORMALIZE_WHITESPACE
+            demo
+            variant   time (ms)    throughput   predicted ×   measured ×
+            a             2.000   1.00 TFLOP/s             —         1.00
+            b             1.000   2.00 TFLOP/s          2.00         2.00
+            ✓ b vs a: max |error| 0.0e+00 ≤ 1.0e-06
+        """
+        headers = ("variant", "time (ms)", "throughput", "predicted ×", "measured ×")
+        lines = []
+        for row in self.rows:
+            if row.flops is not None:
+                rate = _rate(row.flops / row.seconds, "FLOP/s")
+            elif row.bytes is not None:
+                rate = _rate(row.bytes / row.seconds, "B/s")
+            else:
+                rate = "—"
+            predicted = "—" if row.predicted_speedup is None else _ratio(row.predicted_speedup)
+            lines.append((row.name, f"{row.seconds * 1e3:.3f}", rate, predicted,
+                          _ratio(self.measured_speedup(row))))
+        widths = [max(len(h), *(len(r[i]) for r in lines)) if lines else len(h)
+                  for i, h in enumerate(headers)]
+
+        def fmt(cells):
+            first = cells[0].ljust(widths[0])
+            return "   ".join([first, *(c.rjust(w) for c, w in zip(cells[1:], widths[1:],
+                                                                   strict=True))])
+
+        out = [self.title, fmt(headers), *(fmt(r) for r in lines)]
+        out += [c.line() for c in self.checks]
+        out += list(self.notes)
+        return "\n".join(out)
+
+
+# --- lesson scenarios ---
+# One function per lesson: lessonNN(device="cpu", quick=False) -> Report. quick=True keeps
+# every size tiny so the CPU test takes about a second. Notebook writers append theirs here.
+
+
+def _scenario_args(device, quick):
+    dev = _check_device(device)
+    if not isinstance(quick, bool):
+        raise TypeError(f"quick must be True or False, got quick={quick!r}")
+    return dev
+
+
+def lesson01(device="cpu", quick=False) -> Report:
+    """Lesson 01: direct vs FFT 1-D convolution; where does the FFT start to win?
+
+    A batch of signals of increasing length is convolved (full mode, true convolution)
+    with one fixed long kernel, directly (``conv1d`` on the flipped kernel, cuDNN on a
+    GPU) and through the FFT (``torch.fft.rfft`` → multiply → ``irfft``). Both run in
+    float32 with TF32 off. The predicted speed-up is the ratio of the multiplication
+    models in :mod:`convlessons.cost` (direct ``(n + m - 1) m`` vs FFT
+    ``3 N log2 N + 4 (N/2 + 1)``); the crossover is the first length from which the FFT
+    is faster at every longer length measured.
+
+    Metrics: ``crossover_length`` (int or ``None`` if the FFT never won),
+    ``predicted_crossover_length``, ``kernel_length``.
+    """
+    import torch.nn.functional as F
+
+    from convlessons import cost
+
+    dev = _scenario_args(device, quick)
+    batch, m = (2, 32) if quick else (8, 1024)
+    lengths = [64, 256, 1024] if quick else [2**p for p in range(10, 21, 2)]
+    gen = torch.Generator().manual_seed(0)
+    kernel = torch.randn(m, generator=gen)
+
+    def direct(x, k):
+        return F.conv1d(x[:, None, :], k.flip(-1)[None, None, :], padding=k.shape[-1] - 1)[:, 0]
+
+    def via_fft(x, k):
+        size = x.shape[-1] + k.shape[-1] - 1
+        n_fft = 1 << (size - 1).bit_length()
+        spectrum = torch.fft.rfft(x, n=n_fft) * torch.fft.rfft(k, n=n_fft)
+        return torch.fft.irfft(spectrum, n=n_fft)[..., :size]
+
+    rows, checks, faster = [], [], []
+    k_dev = kernel.to(dev)
+    with tf32(False):
+        for n in lengths:
+            x = torch.randn(batch, n, generator=gen)
+            x_dev = x.to(dev)
+            iters = 5 if quick else 20
+            t_direct = time_fn(lambda x_dev=x_dev: direct(x_dev, k_dev), device=dev,
+                               warmup=2, iters=iters)
+            t_fft = time_fn(lambda x_dev=x_dev: via_fft(x_dev, k_dev), device=dev,
+                            warmup=2, iters=iters)
+            d_mults = int(cost.direct_conv1d_mults(n, m, "full"))
+            f_mults = int(cost.fft_conv1d_mults(n, m))
+            rows.append(Row(f"direct n={n}", t_direct, flops=2.0 * batch * d_mults,
+                            baseline=f"direct n={n}"))
+            rows.append(Row(f"FFT    n={n}", t_fft, flops=2.0 * batch * f_mults,
+                            predicted_speedup=d_mults / f_mults, baseline=f"direct n={n}"))
+            faster.append(t_fft < t_direct)
+    check_n = lengths[len(lengths) // 2]
+    x = torch.randn(batch, check_n, generator=gen)
+    checks.append(verify(via_fft, direct, [x, kernel], device=dev,
+                         name=f"FFT convolution on {dev.type}, n={check_n} (vs float64 direct)"))
+    checks.append(verify(direct, via_fft, [x, kernel], device=dev,
+                         name=f"direct convolution on {dev.type}, n={check_n} (vs float64 FFT)"))
+    crossover = None
+    for i in range(len(lengths)):
+        if all(faster[i:]):
+            crossover = lengths[i]
+            break
+    predicted = next(
+        (n for n in lengths if cost.fft_conv1d_mults(n, m) < cost.direct_conv1d_mults(n, m)),
+        None,
+    )
+    notes = [
+        f"kernel length m = {m}, batch {batch}, float32 with TF32 off",
+        (f"measured: the FFT wins from n = {crossover} on" if crossover is not None
+         else f"measured: the FFT did not win up to n = {lengths[-1]}"),
+        (f"multiplication model: the FFT needs fewer from n = {predicted} on"
+         if predicted is not None else "multiplication model: direct needs fewer everywhere"),
+    ]
+    return Report(
+        f"lesson 01 · direct vs FFT convolution on {dev.type}",
+        rows,
+        checks,
+        notes,
+        {"crossover_length": crossover, "predicted_crossover_length": predicted,
+         "kernel_length": m},
+    )
+
+
+def lesson02(device="cpu", quick=False) -> Report:
+    """Lesson 02: cuDNN ``conv2d`` vs im2col-as-matmul vs a naive loop; TF32's error.
+
+    * ``conv2d``: ``torch.nn.functional.conv2d`` (cuDNN on a GPU), TF32 off and on.
+    * im2col: ``torch.nn.functional.unfold`` builds the patch matrix
+      ``(N, C·k·k, H'·W')``, then one matmul with the ``(C_out, C·k·k)`` weights: the
+      same arithmetic as the convolution, plus a patch matrix ``k·k`` times the input's
+      size written to and read back from memory.
+    * a naive loop over output positions (one small matmul per position, launched from
+      Python), only at a tiny size, against ``conv2d`` at that same size.
+
+    The layer is 8×64×56×56 with 64 filters of 3×3, padding 1 (quick: 1×4×10×10, 4
+    filters). Checks: each variant against a float64 CPU reference; with TF32 on, the
+    error is reported (it is expected to be far larger than with TF32 off, on a GPU).
+
+    Metrics: ``tf32_off_error``, ``tf32_on_error``, ``im2col_bytes``.
+    """
+    import torch.nn.functional as F
+
+    dev = _scenario_args(device, quick)
+    lib = "cuDNN" if dev.type == "cuda" else "torch CPU"
+    n, c, hw, k_out = (1, 4, 10, 4) if quick else (8, 64, 56, 64)
+    tn, tc, thw, tk = (1, 2, 6, 2) if quick else (1, 8, 12, 8)
+    gen = torch.Generator().manual_seed(0)
+
+    def conv(x, w):
+        return F.conv2d(x, w, padding=1)
+
+    def im2col(x, w):
+        cols = F.unfold(x, kernel_size=w.shape[-2:], padding=1)  # (N, C*k*k, H*W)
+        out = w.reshape(w.shape[0], -1) @ cols  # (N, C_out, H*W)
+        return out.reshape(x.shape[0], w.shape[0], x.shape[2], x.shape[3])
+
+    def naive(x, w):
+        xp = F.pad(x, (1, 1, 1, 1))
+        flat_w = w.reshape(w.shape[0], -1)
+        out = x.new_empty(x.shape[0], w.shape[0], x.shape[2], x.shape[3])
+        for i in range(x.shape[2]):
+            for j in range(x.shape[3]):
+                patch = xp[:, :, i : i + 3, j : j + 3].reshape(x.shape[0], -1)
+                out[:, :, i, j] = patch @ flat_w.T
+        return out
+
+    x = torch.randn(n, c, hw, hw, generator=gen)
+    w = torch.randn(k_out, c, 3, 3, generator=gen) / 3.0
+    tx = torch.randn(tn, tc, thw, thw, generator=gen)
+    tw = torch.randn(tk, tc, 3, 3, generator=gen) / 3.0
+    flops = 2.0 * n * k_out * c * 9 * hw * hw
+    tiny_flops = 2.0 * tn * tk * tc * 9 * thw * thw
+    im2col_bytes = 4.0 * n * c * 9 * hw * hw
+    xd, wd, txd, twd = (t.to(dev) for t in (x, w, tx, tw))
+    iters = 5 if quick else 20
+    rows = []
+    with tf32(False):
+        rows.append(Row(f"conv2d ({lib}), TF32 off", time_fn(lambda: conv(xd, wd), device=dev,
+                        iters=iters), flops=flops))
+        rows.append(Row("im2col + matmul, TF32 off", time_fn(lambda: im2col(xd, wd), device=dev,
+                        iters=iters), flops=flops, predicted_speedup=1.0))
+    with tf32(True):
+        rows.append(Row(f"conv2d ({lib}), TF32 on", time_fn(lambda: conv(xd, wd), device=dev,
+                        iters=iters), flops=flops))
+    with tf32(False):
+        rows.append(Row(f"conv2d, tiny {tn}×{tc}×{thw}×{thw}", time_fn(lambda: conv(txd, twd),
+                        device=dev, iters=iters), flops=tiny_flops))
+        rows.append(Row(f"naive loop, tiny {tn}×{tc}×{thw}×{thw}",
+                        time_fn(lambda: naive(txd, twd), device=dev, warmup=1,
+                                iters=3 if quick else 5),
+                        flops=tiny_flops, baseline=f"conv2d, tiny {tn}×{tc}×{thw}×{thw}"))
+    checks = [
+        verify(conv, conv, [x, w], device=dev, tf32=False,
+               name=f"conv2d on {dev.type}, float32, TF32 off"),
+        verify(conv, conv, [x, w], device=dev, tf32=True,
+               name=f"conv2d on {dev.type}, float32, TF32 on"),
+        verify(im2col, conv, [x, w], device=dev, tf32=False,
+               name=f"im2col + matmul on {dev.type}, TF32 off"),
+        verify(naive, conv, [tx, tw], device=dev, tf32=False,
+               name=f"naive loop on {dev.type}, TF32 off"),
+    ]
+    off, on = checks[0].max_abs_err, checks[1].max_abs_err
+    ratio = on / off if off > 0 else math.inf
+    notes = [
+        f"layer {n}×{c}×{hw}×{hw}, {k_out} filters 3×3, padding 1: {flops / 1e9:.3g} GFLOP",
+        f"im2col writes a patch matrix of {im2col_bytes / 1e6:.3g} MB (9 × the input) "
+        "before its matmul",
+        f"TF32 on: max |error| {on:.1e} against {off:.1e} with TF32 off"
+        + (f" ({ratio:.0f}× larger)" if math.isfinite(ratio) and on > off else
+           " (no TF32 on this device)" if dev.type == "cpu" else ""),
+    ]
+    return Report(
+        f"lesson 02 · conv2d three ways on {dev.type}",
+        rows,
+        checks,
+        notes,
+        {"tf32_off_error": off, "tf32_on_error": on, "im2col_bytes": im2col_bytes},
+    )
+
+
+def lesson03(device="cpu", quick=False) -> Report:
+    """Lesson 03: ``Conv3d`` vs the (2+1)D block: same weights and FLOPs, different time.
+
+    Three layers from 64 to 64 channels on a batch of clips ``8×64×16×56×56`` (quick:
+    ``1×4×4×8×8``, 4 channels), all stride 1, "same" padding, no bias:
+
+    * ``nn.Conv3d`` with a 3×3×3 kernel (cuDNN on a GPU);
+    * the parameter-matched (2+1)D block, :class:`convlessons.models.Conv2Plus1d` with
+      ``M`` from :func:`convlessons.cost.r2plus1d_mid_channels` (144 at 64 channels):
+      1×3×3 spatial conv, ReLU, 3×1×1 temporal conv;
+    * the cheap (2+1)D block with ``M = 64`` (12/27 of the weights and FLOPs).
+
+    Parameters and multiply-adds are counted on the modules (:mod:`convlessons.cost`);
+    the predicted speed-up is the ratio of multiply-adds. Each layer runs on the device in
+    float32 with TF32 off and is checked against a float64 CPU computation with the same
+    weights through ``torch.nn.functional`` (on one clip of 4 frames, to keep the CPU
+    reference quick). Timed under ``torch.no_grad()``.
+
+    Metrics: ``mid_channels``, ``params`` and ``macs`` (dicts by variant),
+    ``measured_speedup`` (dict by variant, vs ``Conv3d``).
+    """
+    import torch.nn.functional as F
+
+    from convlessons import cost, models
+
+    dev = _scenario_args(device, quick)
+    lib = "cuDNN" if dev.type == "cuda" else "torch CPU"
+    n, c, t, hw = (1, 4, 4, 8) if quick else (8, 64, 16, 56)
+    gen = torch.Generator().manual_seed(0)
+    m = cost.r2plus1d_mid_channels(c, c, 3)
+    full = torch.nn.Conv3d(c, c, 3, padding=1, bias=False)
+    matched = models.Conv2Plus1d(c, c, 3, mid_channels=m, padding=1, bias=False)
+    cheap = models.Conv2Plus1d(c, c, 3, mid_channels=c, padding=1, bias=False)
+    with torch.no_grad():
+        for module in (full, matched, cheap):
+            for p in module.parameters():
+                p.copy_(torch.randn(p.shape, generator=gen) / math.sqrt(p[0].numel()))
+    variants = {
+        f"Conv3d 3×3×3 ({lib})": full,
+        f"(2+1)D, M={m} (matched)": matched,
+        f"(2+1)D, M={c} (cheap)": cheap,
+    }
+    shape = (n, c, t, hw, hw)
+    params = {name: cost.count_params(mod) for name, mod in variants.items()}
+    macs = {name: cost.count_macs(mod, (1, *shape[1:])) * n for name, mod in variants.items()}
+
+    w_full = full.weight.detach().to("cpu", torch.float64)  # copied before .to(dev)
+
+    def reference_3d(x):
+        return F.conv3d(x, w_full, padding=1)
+
+    def reference_2plus1d(block):
+        ws = block.spatial.weight.detach().to("cpu", torch.float64)
+        wt = block.temporal.weight.detach().to("cpu", torch.float64)
+
+        def ref(x):
+            return F.conv3d(F.relu(F.conv3d(x, ws, padding=(0, 1, 1))), wt, padding=(1, 0, 0))
+
+        return ref
+
+    references = {
+        f"Conv3d 3×3×3 ({lib})": reference_3d,
+        f"(2+1)D, M={m} (matched)": reference_2plus1d(matched),
+        f"(2+1)D, M={c} (cheap)": reference_2plus1d(cheap),
+    }
+    x = torch.randn(shape, generator=gen)
+    x_dev = x.to(dev)
+    x_check = x[:1, :, :4]  # one clip of 4 frames keeps the float64 CPU reference quick
+    on_dev = {name: mod.to(dev) for name, mod in variants.items()}  # (in place)
+    iters = 3 if quick else 20
+    rows, checks = [], []
+    base_macs = macs[f"Conv3d 3×3×3 ({lib})"]
+    with torch.no_grad(), tf32(False):
+        for name, mod in on_dev.items():
+            seconds = time_fn(lambda mod=mod: mod(x_dev), device=dev, warmup=1 if quick else 3,
+                              iters=iters)
+            predicted = None if not rows else base_macs / macs[name]
+            rows.append(Row(name, seconds, flops=2.0 * macs[name], predicted_speedup=predicted))
+            checks.append(verify(lambda v, mod=mod: mod(v), references[name], [x_check],
+                                 device=dev, name=f"{name} on {dev.type}, float32, TF32 off"))
+    for mod in variants.values():
+        mod.to("cpu")
+    report = Report(f"lesson 03 · Conv3d vs (2+1)D on {dev.type}", rows, checks)
+    speedups = {row.name: report.measured_speedup(row) for row in rows}
+    report.notes = [
+        f"clips {n}×{c}×{t}×{hw}×{hw} (N×C×T×H×W), {c} → {c} channels, stride 1, no bias",
+        *(f"{name}: {params[name]:,} weights, {macs[name] / 1e9:.3g} G multiply-adds"
+          for name in variants),
+        "the matched block has the weights and multiply-adds of Conv3d (predicted × 1.00); "
+        "the cheap block 12/27 of them (predicted × 2.25)",
+    ]
+    report.metrics = {"mid_channels": m, "params": params, "macs": macs,
+                      "measured_speedup": speedups}
+    return report
+
+
+def lesson04(device="cpu", quick=False) -> Report:
+    """Lesson 04: a 1x1 convolution is a matrix product; memory-bound vs compute-bound.
+
+    Two 1x1 layers (no bias), float32:
+
+    * memory-bound: ``32×16×256×256`` → 16 channels (quick: ``2×4×16×16`` → 4): each
+      input value is used by only 16 multiply-adds, so the time is set by moving bytes;
+    * compute-bound: ``32×1024×14×14`` → 1024 channels (quick: ``2×32×4×4`` → 32): each
+      input value feeds 1024 multiply-adds, so the time is set by arithmetic.
+
+    Each layer runs four ways: ``F.conv2d`` (cuDNN on a GPU) with TF32 off (the baseline),
+    ``torch.matmul`` of the ``(C_out, C_in)`` weight with the input viewed as
+    ``(N, C_in, H·W)`` (no copy: NCHW is already that matrix), ``F.linear`` on a
+    channels-last input viewed as ``(N, H, W, C_in)`` (``nn.Linear`` applied at every
+    pixel), and ``F.conv2d`` with TF32 on. The predicted speed-up of the two matrix-product
+    variants is 1: they do exactly the conv's arithmetic and move the same bytes.
+    Every variant is checked against a float64 CPU ``conv2d`` on two samples.
+
+    The notes give each row's achieved bandwidth (bytes = 4 × (input + output + weight)
+    elements, the least traffic possible) and each layer's arithmetic intensity (FLOPs per
+    byte): a few FLOP/byte is memory-bound on any GPU, hundreds is compute-bound.
+
+    Metrics: ``intensity`` (FLOP/byte by layer), ``tflops`` and ``gbps`` (by row name).
+    """
+    import torch.nn.functional as F
+
+    dev = _scenario_args(device, quick)
+    lib = "cuDNN" if dev.type == "cuda" else "torch CPU"
+    layers = ({"memory-bound": (2, 4, 16, 4), "compute-bound": (2, 32, 4, 32)} if quick else
+              {"memory-bound": (32, 16, 256, 16), "compute-bound": (32, 1024, 14, 1024)})
+    gen = torch.Generator().manual_seed(0)
+
+    def conv(x, w):
+        return F.conv2d(x, w)
+
+    def as_matmul(x, w):
+        n, c, h, wd = x.shape
+        return torch.matmul(w[:, :, 0, 0], x.reshape(n, c, h * wd)).reshape(n, -1, h, wd)
+
+    def as_linear(x, w):  # x is channels-last: permute(0, 2, 3, 1) is a view, not a copy
+        return F.linear(x.permute(0, 2, 3, 1), w[:, :, 0, 0]).permute(0, 3, 1, 2)
+
+    def as_linear_check(x, w):
+        return as_linear(x.contiguous(memory_format=torch.channels_last), w)
+
+    rows, checks, notes = [], [], []
+    intensity, tflops, gbps = {}, {}, {}
+    iters = 5 if quick else 20
+    for label, (n, c_in, hw, c_out) in layers.items():
+        x = torch.randn(n, c_in, hw, hw, generator=gen)
+        w = torch.randn(c_out, c_in, 1, 1, generator=gen) / math.sqrt(c_in)
+        xd, wd = x.to(dev), w.to(dev)
+        x_cl = xd.contiguous(memory_format=torch.channels_last)
+        flops = 2.0 * n * hw * hw * c_in * c_out
+        moved = 4.0 * (n * hw * hw * (c_in + c_out) + c_in * c_out)
+        intensity[label] = flops / moved
+        base = f"{label}: conv2d ({lib}), TF32 off"
+        variants = [
+            (base, lambda xd=xd, wd=wd: conv(xd, wd), False, None),
+            (f"{label}: matmul on (N, C, H·W)", lambda xd=xd, wd=wd: as_matmul(xd, wd),
+             False, 1.0),
+            (f"{label}: linear per pixel (NHWC)", lambda x_cl=x_cl, wd=wd: as_linear(x_cl, wd),
+             False, 1.0),
+            (f"{label}: conv2d ({lib}), TF32 on", lambda xd=xd, wd=wd: conv(xd, wd), True, None),
+        ]
+        for name, fn, use_tf32, predicted in variants:
+            with tf32(use_tf32):
+                seconds = time_fn(fn, device=dev, warmup=2 if quick else 3, iters=iters)
+            rows.append(Row(name, seconds, flops=flops, predicted_speedup=predicted,
+                            baseline=base))
+            tflops[name] = flops / seconds / 1e12
+            gbps[name] = moved / seconds / 1e9
+        x_check = x[:2]
+        for fn, what, use_tf32 in ((conv, "conv2d", False), (as_matmul, "matmul", False),
+                                   (as_linear_check, "linear per pixel", False),
+                                   (conv, "conv2d", True)):
+            state = "TF32 on" if use_tf32 else "TF32 off"
+            checks.append(verify(fn, conv, [x_check, w], device=dev, tf32=use_tf32,
+                                 name=f"{label} {what} on {dev.type}, {state}"))
+        short = ("conv2d", "matmul", "linear", "conv2d TF32 on")
+        rates = ", ".join(f"{what} {_rate(gbps[name] * 1e9, 'B/s')}"
+                          for what, (name, *_) in zip(short, variants, strict=True))
+        notes.append(
+            f"{label}: {n}×{c_in}×{hw}×{hw} → {c_out} channels, {flops / 1e9:.3g} GFLOP, "
+            f"at least {moved / 1e6:.3g} MB moved: {intensity[label]:.3g} FLOP/byte; "
+            f"achieved bandwidth {rates}"
+        )
+    return Report(
+        f"lesson 04 · 1x1 convolution vs matrix product on {dev.type}",
+        rows,
+        checks,
+        notes,
+        {"intensity": intensity, "tflops": tflops, "gbps": gbps},
+    )

@@ -1,0 +1,672 @@
+"""ipywidgets explorers: sliders and dropdowns that redraw a lesson's figure and numbers.
+
+An :class:`Explorer` binds a dict of controls to a ``render(**values) -> Render``
+function. Each control change re-renders; :meth:`Explorer.update` does the same from
+code, without a frontend, so tests and notebook cells can drive an explorer with chosen
+values and assert on what it drew (``explorer.last.figure``) and printed
+(``explorer.last.text``).
+
+When ``render`` raises ``ValueError`` or ``TypeError`` (an impossible combination, such
+as a kernel larger than the padded input), the explorer shows the explanation instead
+of a traceback and stores it in ``Render.error``.
+
+The figure reaches the output area by setting the :class:`ipywidgets.Output` widget's
+``outputs`` directly, never by printing inside it: nothing is written to the notebook
+cell, so an ``update`` call in a compared cell stores the same output under nbclient and
+nbval.
+
+Example:
+    >>> import ipywidgets
+    >>> ex = Explorer({"n": ipywidgets.IntSlider(value=2, min=1, max=5)},
+    ...               lambda n: Render(text=f"n squared is {n * n}"))
+    >>> ex.update(n=3).text
+    'n squared is 9'
+    >>> ex.last.error is None
+    True
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import ipywidgets
+import numpy as np
+import traitlets
+
+__all__ = [
+    "Render",
+    "Explorer",
+    "conv2d_explorer",
+    "correlation_explorer",
+    "conv3d_explorer",
+    "pointwise_explorer",
+    "depthwise_explorer",
+]
+
+
+@dataclass
+class Render:
+    """What one render drew and printed.
+
+    Attributes:
+        figure: the matplotlib figure drawn (closed after rendering; still inspectable),
+            or ``None``.
+        text: the numbers and sentences shown under the figure.
+        error: the message of the ``ValueError``/``TypeError`` that made the render
+            impossible, else ``None``.
+    """
+
+    figure: Any = None
+    text: str = ""
+    error: str | None = None
+
+
+def _png_bundle(figure) -> dict:
+    buf = io.BytesIO()
+    figure.savefig(buf, format="png", dpi=72, bbox_inches="tight")
+    width, height = figure.get_size_inches() * figure.dpi
+    return {
+        "output_type": "display_data",
+        "data": {
+            "image/png": base64.b64encode(buf.getvalue()).decode("ascii"),
+            "text/plain": f"<Figure size {width:g}x{height:g} with {len(figure.axes)} Axes>",
+        },
+        "metadata": {},
+    }
+
+
+class Explorer:
+    """Controls bound to a render function, with a headless :meth:`update`.
+
+    Args:
+        controls: ``{name: widget}``; each widget has a ``value`` and ``name`` is the
+            keyword ``render`` receives.
+        render: ``render(**values) -> Render``.
+        title: optional heading shown above the controls.
+
+    Attributes:
+        controls: the control widgets by name.
+        output: the :class:`ipywidgets.Output` holding the figure.
+        message: the :class:`ipywidgets.HTML` holding the text or the explanation.
+        last: the last :class:`Render` (``None`` before the first render).
+    """
+
+    def __init__(self, controls: dict, render: Callable[..., Render], *, title=None):
+        if not isinstance(controls, dict) or not controls:
+            raise TypeError(f"controls must be a non-empty dict {{name: widget}}, got {controls!r}")
+        for name, control in controls.items():
+            if not isinstance(name, str) or not name.isidentifier():
+                raise ValueError(f"control names must be Python identifiers, got {name!r}")
+            if not isinstance(control, ipywidgets.Widget) or not hasattr(control, "value"):
+                raise TypeError(
+                    f"controls[{name!r}] must be an ipywidgets widget with a value, got "
+                    f"{type(control).__name__}"
+                )
+        if not callable(render):
+            raise TypeError(f"render must be callable, got {type(render).__name__}")
+        self.controls = dict(controls)
+        self.render = render
+        self.title = title
+        self.output = ipywidgets.Output()
+        self.message = ipywidgets.HTML()
+        self.last: Render | None = None
+        self._holding = False
+        self._widget = None
+        for control in self.controls.values():
+            control.observe(self._on_change, names="value")
+
+    # ------------------------------------------------------------------ values
+
+    @property
+    def values(self) -> dict:
+        """Current value of every control, by name."""
+        return {name: control.value for name, control in self.controls.items()}
+
+    def update(self, **values) -> Render:
+        """Set controls to ``values`` (others keep theirs), render once, return the Render.
+
+        Works without a frontend. ``render`` receives exactly the values asked for, even
+        when a slider would clamp them to its range, so impossible combinations can be
+        tried from code.
+
+        Raises:
+            TypeError: a name that is not a control.
+            ValueError: a value a control cannot take (e.g. not among a dropdown's options).
+        """
+        unknown = sorted(set(values) - set(self.controls))
+        if unknown:
+            raise TypeError(
+                f"update() got unknown control(s) {unknown}; the controls are "
+                f"{sorted(self.controls)}"
+            )
+        self._holding = True
+        try:
+            for name, value in values.items():
+                try:
+                    self.controls[name].value = value
+                except traitlets.TraitError as exc:
+                    raise ValueError(
+                        f"control {name!r} cannot take the value {value!r}: {exc}"
+                    ) from exc
+        finally:
+            self._holding = False
+        return self._refresh({**self.values, **values})
+
+    def _on_change(self, change) -> None:
+        if not self._holding:
+            self._refresh(self.values)
+
+    # ------------------------------------------------------------------ rendering
+
+    def _refresh(self, values: dict) -> Render:
+        import matplotlib.pyplot as plt
+
+        if self.last is not None and self.last.figure is not None:
+            plt.close(self.last.figure)
+        try:
+            result = self.render(**values)
+        except (ValueError, TypeError) as exc:
+            message = str(exc)
+            result = Render(
+                figure=None,
+                text=f"This combination is not possible: {message[:1].upper()}{message[1:]}",
+                error=message,
+            )
+        if not isinstance(result, Render):
+            raise TypeError(f"render must return a Render, got {type(result).__name__}")
+        if result.figure is not None:
+            plt.close(result.figure)
+        self.last = result
+        if self._widget is not None:
+            self._show(result)
+        return result
+
+    def _show(self, result: Render) -> None:
+        self.output.outputs = (_png_bundle(result.figure),) if result.figure is not None else ()
+        text = html.escape(result.text)
+        if result.error is not None:
+            self.message.value = (
+                '<div style="border-left: 4px solid #d62728; padding: 4px 10px; '
+                f'background: #fdecea; white-space: pre-wrap">⚠ {text}</div>'
+            )
+        else:
+            self.message.value = (
+                f'<pre style="margin: 4px 0; white-space: pre-wrap">{text}</pre>'
+            )
+
+    # ------------------------------------------------------------------ display
+
+    @property
+    def widget(self) -> ipywidgets.VBox:
+        """The explorer as one widget: heading, controls, figure, text."""
+        if self._widget is None:
+            children = []
+            if self.title:
+                children.append(ipywidgets.HTML(f"<b>{html.escape(self.title)}</b>"))
+            children.append(ipywidgets.HBox(
+                list(self.controls.values()),
+                layout=ipywidgets.Layout(flex_flow="row wrap"),
+            ))
+            children += [self.output, self.message]
+            self._widget = ipywidgets.VBox(children)
+            if self.last is None:
+                self._refresh(self.values)
+            else:
+                self._show(self.last)
+        return self._widget
+
+    def display(self) -> None:
+        """Show the explorer in the notebook."""
+        from IPython.display import display
+
+        display(self.widget)
+
+    def _ipython_display_(self) -> None:
+        self.display()
+
+
+# ---------------------------------------------------------------------- lesson 02
+
+
+def _teaching_input(n: int) -> np.ndarray:
+    """A small deterministic integer image with no symmetry (values 0..4)."""
+    r, c = np.indices((n, n))
+    return ((3 * r + 2 * c + r * c) % 5).astype(float)
+
+
+def _teaching_kernel(k: int) -> np.ndarray:
+    """A small deterministic asymmetric integer kernel (values -1..2)."""
+    r, c = np.indices((k, k))
+    return ((2 * r + c + r * c) % 4 - 1).astype(float)
+
+
+def _slider(value, lo, hi, description):
+    return ipywidgets.IntSlider(
+        value=value, min=lo, max=hi, description=description, continuous_update=False,
+        style={"description_width": "initial"},
+    )
+
+
+def conv2d_explorer() -> Explorer:
+    """Lesson 02: input size, kernel size, stride, padding, dilation → picture and numbers.
+
+    The figure is :func:`convlessons.plotting.conv_steps` on a small integer image with
+    the window at output position number ``step`` (row-major). The text gives the output
+    size with its formula, the parameters and the multiply-adds of a layer with
+    ``in_channels`` → ``out_channels`` (computed by :mod:`convlessons.shapes` and
+    :mod:`convlessons.cost`).
+
+    Returns:
+        An :class:`Explorer`; e.g. ``conv2d_explorer().update(input_size=5)``.
+    """
+    controls = {
+        "input_size": _slider(5, 1, 10, "input size"),
+        "kernel_size": _slider(3, 1, 7, "kernel size"),
+        "stride": _slider(1, 1, 4, "stride"),
+        "padding": _slider(0, 0, 3, "padding"),
+        "dilation": _slider(1, 1, 3, "dilation"),
+        "in_channels": _slider(1, 1, 64, "in channels"),
+        "out_channels": _slider(1, 1, 64, "out channels"),
+        "step": _slider(0, 0, 99, "window position"),
+    }
+
+    def render(input_size, kernel_size, stride, padding, dilation, in_channels,
+               out_channels, step):
+        from convlessons import cost, plotting, shapes
+
+        span = dilation * (kernel_size - 1) + 1
+        padded = input_size + 2 * padding
+        if span > padded:
+            raise ValueError(
+                f"the kernel spans {span} cells (kernel size {kernel_size}, dilation "
+                f"{dilation}) but the padded input is only {padded} cells wide (input "
+                f"{input_size} + 2×padding {padding}), so there is no position where the "
+                "kernel fits and the output would be empty. Make the kernel or the dilation "
+                "smaller, or add padding."
+            )
+        out = shapes.conv_output_size(input_size, kernel_size, stride, padding, dilation)
+        n_out = out * out
+        position = divmod(min(step, n_out - 1), out)
+        fig = plotting.conv_steps(
+            _teaching_input(input_size), _teaching_kernel(kernel_size), stride=stride,
+            padding=padding, dilation=dilation, position=position,
+        )
+        params = cost.conv_params(in_channels, out_channels, kernel_size)
+        macs = cost.conv_macs(in_channels, out_channels, kernel_size, (out, out))
+        lines = [
+            f"output size {out}×{out}   "
+            f"(⌊({input_size} + 2·{padding} − {dilation}·({kernel_size} − 1) − 1) / {stride}⌋"
+            f" + 1 = {out})",
+            f"parameters {params:,}   ({out_channels}·{in_channels}·{kernel_size}·{kernel_size}"
+            f" weights + {out_channels} bias{'es' if out_channels > 1 else ''})",
+            f"multiply-adds {macs:,}   ({out}·{out} positions × {out_channels}·{in_channels}"
+            f"·{kernel_size}·{kernel_size})",
+        ]
+        unused = (padded - span) % stride
+        if unused:
+            lines.append(
+                f"the stride does not divide {padded} − {span}: the last {unused} padded "
+                f"cell(s) are never covered (the floor in the formula)"
+            )
+        if step >= n_out:
+            lines.append(f"window position {step} is past the last one; showing {n_out - 1}")
+        return Render(figure=fig, text="\n".join(lines))
+
+    return Explorer(controls, render, title="2-D convolution arithmetic")
+
+
+# ---------------------------------------------------------------------- lesson 01
+
+_SIGNAL = (0.0, 1.0, 3.0, 2.0, 0.0, 0.0, 1.0, 0.0)
+_KERNELS = (
+    ("[1, 2, 3] (ramp)", (1.0, 2.0, 3.0)),
+    ("[0, 0, 1] (delay)", (0.0, 0.0, 1.0)),
+    ("[1, 0, -1] (edge)", (1.0, 0.0, -1.0)),
+)
+
+
+def _mode_offset(mode: str, n: int, k: int) -> int:
+    """Index in the 'full' output of index 0 of the ``mode`` output (scipy's layout)."""
+    return {"full": 0, "same": (k - 1) // 2, "valid": k - 1}[mode]
+
+
+def _fmt(v: float) -> str:
+    return f"{int(round(v))}" if abs(v - round(v)) < 1e-9 else f"{v:.2f}"
+
+
+def correlation_explorer(signal=_SIGNAL, kernels=_KERNELS) -> Explorer:
+    """Lesson 01: convolution vs cross-correlation of a 1-D signal with an asymmetric kernel.
+
+    Controls: the kernel, the mode (``full``/``same``/``valid``) and the output index.
+    Four panels: for convolution (left) and correlation (right), the signal with the
+    kernel laid under the window (flipped for convolution), and the output with the
+    current index in red. Values come from :mod:`convlessons.signal`.
+
+    Args:
+        signal: the 1-D signal (longer than every kernel).
+        kernels: ``(label, kernel)`` pairs offered in the dropdown.
+
+    Returns:
+        An :class:`Explorer`; e.g. ``correlation_explorer().update(mode="valid", shift=2)``.
+    """
+    x = np.asarray(signal, dtype=float)
+    if x.ndim != 1 or x.size < 2:
+        raise ValueError(f"signal must be a 1-D sequence of at least 2 numbers, got {signal!r}")
+    kernels = tuple((str(label), tuple(float(v) for v in k)) for label, k in kernels)
+    if not kernels or any(not 1 <= len(k) <= x.size for _, k in kernels):
+        raise ValueError(
+            f"kernels must be (label, kernel) pairs with 1 to {x.size} numbers each, "
+            f"got {kernels!r}"
+        )
+    n, kmax = x.size, max(len(k) for _, k in kernels)
+    controls = {
+        "kernel": ipywidgets.Dropdown(options=list(kernels), value=kernels[0][1],
+                                      description="kernel"),
+        "mode": ipywidgets.Dropdown(options=["full", "same", "valid"], value="full",
+                                    description="mode"),
+        "shift": _slider(0, 0, n + kmax - 2, "output index"),
+    }
+
+    def fit_slider(change=None):
+        k = len(controls["kernel"].value)
+        length = {"full": n + k - 1, "same": n, "valid": n - k + 1}[controls["mode"].value]
+        controls["shift"].max = length - 1
+
+    controls["mode"].observe(fit_slider, names="value")
+    controls["kernel"].observe(fit_slider, names="value")
+
+    def render(kernel, mode, shift):
+        import matplotlib.pyplot as plt
+
+        from convlessons import plotting
+        from convlessons import signal as sig
+
+        k = np.asarray(kernel, dtype=float)
+        kk = k.size
+        conv = np.asarray(sig.convolve(x, k, mode=mode), dtype=float)
+        corr = np.asarray(sig.correlate(x, k, mode=mode), dtype=float)
+        length = conv.size
+        if not 0 <= shift < length:
+            raise ValueError(
+                f"mode '{mode}' gives {length} outputs (indices 0 to {length - 1}), so output "
+                f"index {shift} does not exist. Full has N + K − 1 = {n + kk - 1} outputs, "
+                f"same has N = {n}, valid has N − K + 1 = {n - kk + 1}."
+            )
+        m = shift + _mode_offset(mode, n, kk)  # index into the full output
+        window = np.arange(m - kk + 1, m + 1)  # signal positions under the kernel
+        lo, hi = -(kk - 1), n + kk - 2
+        fig, axes = plt.subplots(2, 2, figsize=(10, 5.6),
+                                 gridspec_kw={"hspace": 0.6, "wspace": 0.25})
+        for col, (name, laid, out) in enumerate((
+            ("convolution", k[::-1], conv),
+            ("correlation", k, corr),
+        )):
+            top, bottom = axes[0, col], axes[1, col]
+            plotting.signal_1d(x, top)
+            outside = [p for p in range(lo, hi + 1) if p < 0 or p >= n]
+            top.plot(outside, np.zeros(len(outside)), "o", mfc="white", mec="#aaaaaa")
+            top.axvspan(window[0] - 0.45, window[-1] + 0.45, color="#fd8d3c", alpha=0.25)
+            ymin, ymax = top.get_ylim()
+            top.set_ylim(ymin - 0.3 * (ymax - ymin), ymax)
+            for pos, w in zip(window, laid, strict=True):
+                top.text(pos, ymin - 0.2 * (ymax - ymin), f"×{_fmt(w)}", ha="center",
+                         va="center", fontsize=9, color="#a63603", fontweight="bold")
+            top.set_xlim(lo - 0.7, hi + 0.7)
+            top.set_xticks(range(lo, hi + 1))
+            how = "flipped" if name == "convolution" else "as written"
+            top.set_title(f"{name}: kernel {how} under x")
+            top.set_xlabel("signal position", fontsize=8)
+            products = " + ".join(
+                f"{_fmt(x[p]) if 0 <= p < n else '0'}·{_fmt(w)}"
+                for p, w in zip(window, laid, strict=True)
+            )
+            plotting.signal_1d(out, bottom, highlight=shift, color="#59a14f")
+            bottom.set_title(f"{name} output, mode '{mode}' (length {length})")
+            bottom.set_xlabel(f"[{shift}] = {products} = {_fmt(out[shift])}", fontsize=9)
+        text = "\n".join([
+            f"x has N = {n} samples, k has K = {kk}; mode '{mode}' gives {length} outputs "
+            f"(full N + K − 1 = {n + kk - 1}, same N = {n}, valid N − K + 1 = {n - kk + 1})",
+            f"output index {shift}: convolution {_fmt(conv[shift])}, "
+            f"correlation {_fmt(corr[shift])}",
+            "convolution == correlation with the flipped kernel: "
+            f"{bool(np.allclose(conv, sig.correlate(x, k[::-1], mode=mode)))}",
+        ])
+        return Render(figure=fig, text=text)
+
+    return Explorer(controls, render, title="convolution vs cross-correlation")
+
+
+# ---------------------------------------------------------------------- lesson 03
+
+
+def conv3d_explorer() -> Explorer:
+    """Lesson 03: volume size, kernel size, stride, padding, channels → output volume and cost.
+
+    The same ``kernel_size``, ``stride`` and ``padding`` are used on all three axes. The
+    text gives the output volume shape with its formula, the parameters and multiply-adds
+    of an ``nn.Conv3d(in_channels, out_channels, kernel_size)`` layer (by
+    :mod:`convlessons.shapes` and :mod:`convlessons.cost`), and the parameters of the 2-D
+    layer with the same kernel side for comparison. The figure shows depth slices of the
+    synthetic volume (:func:`convlessons.data.synthetic_volume`, spheres) above depth
+    slices of that volume filtered with a ``k × k × k`` box (mean) filter
+    (:func:`convlessons.filters.box`; computed with torch for speed, equal to
+    :func:`convlessons.functional.conv3d`).
+
+    Returns:
+        An :class:`Explorer`; e.g. ``conv3d_explorer().update(kernel_size=5, stride=2)``.
+    """
+    controls = {
+        "volume_size": _slider(24, 8, 40, "volume size"),
+        "kernel_size": _slider(3, 1, 7, "kernel size"),
+        "stride": _slider(1, 1, 4, "stride"),
+        "padding": _slider(0, 0, 3, "padding"),
+        "in_channels": _slider(1, 1, 64, "in channels"),
+        "out_channels": _slider(1, 1, 64, "out channels"),
+    }
+
+    def render(volume_size, kernel_size, stride, padding, in_channels, out_channels):
+        import matplotlib.pyplot as plt
+        import torch
+
+        from convlessons import cost, data, filters, plotting, shapes
+
+        n, k, s, p = volume_size, kernel_size, stride, padding
+        if k > n + 2 * p:
+            raise ValueError(
+                f"the kernel is {k} voxels deep but the padded volume is only {n + 2 * p} "
+                f"(volume {n} + 2×padding {p}), so the kernel fits nowhere and the output "
+                "would be empty. Make the kernel smaller or add padding."
+            )
+        out = shapes.conv_output_size((n, n, n), k, s, p)
+        kernel = (k, k, k)
+        params = cost.conv_params(in_channels, out_channels, kernel)
+        params_2d = cost.conv_params(in_channels, out_channels, (k, k))
+        macs = cost.conv_macs(in_channels, out_channels, kernel, out)
+        volume = data.synthetic_volume((n, n, n), "spheres")
+        # torch for speed while sliders move; functional.conv3d gives the same numbers
+        filtered = torch.nn.functional.conv3d(
+            torch.from_numpy(volume[None, None]),
+            torch.from_numpy(filters.box(k, ndim=3)[None, None]), stride=s, padding=p,
+        )[0, 0].numpy()
+        fig, axes = plt.subplots(2, 4, figsize=(9, 5))
+        plotting.volume_slices(volume, axes[0], n=4)
+        plotting.volume_slices(filtered, axes[1], n=4)
+        for ax in axes.ravel():
+            if not ax.images:
+                ax.set_axis_off()
+        axes[0, 0].set_ylabel(f"input {n}³")
+        axes[1, 0].set_ylabel(f"output {out[0]}³")
+        fig.suptitle(f"depth slices before and after a {k}×{k}×{k} box filter, "
+                     f"stride {s}, padding {p}")
+        shape = "×".join(str(v) for v in out)
+        lines = [
+            f"output volume {shape}   (⌊({n} + 2·{p} − {k}) / {s}⌋ + 1 = {out[0]} on each axis; "
+            f"{out[0] ** 3:,} filter position{'s' if out[0] > 1 else ''})",
+            f"parameters {params:,}   ({out_channels}·{in_channels}·{k}³ weights + "
+            f"{out_channels} bias{'es' if out_channels > 1 else ''}); a 2-D layer with a "
+            f"{k}×{k} kernel has {params_2d:,}",
+            f"multiply-adds {macs:,}   ({out[0]}³ positions × {out_channels}·{in_channels}"
+            f"·{k}³)",
+        ]
+        unused = (n + 2 * p - k) % s
+        if unused:
+            lines.append(f"the stride does not divide {n + 2 * p} − {k}: the last {unused} "
+                         "padded slice(s) of each axis are never covered (the floor)")
+        return Render(figure=fig, text="\n".join(lines))
+
+    return Explorer(controls, render, title="3-D convolution: shapes and cost")
+
+
+# ---------------------------------------------------------------------- lesson 04
+
+
+def pointwise_explorer() -> Explorer:
+    """Lesson 04: a ``k x k`` convolution with and without a 1x1 bottleneck in front.
+
+    Controls: input channels ``C_in``, output channels ``C_out``, spatial size ``H = W``,
+    bottleneck width ``b`` and the kernel size ``k`` of the convolution after it (odd, with
+    "same" padding, stride 1). The figure draws both paths as tensor blocks
+    (:func:`convlessons.plotting.tensor_blocks`): on top ``C_in -> k x k -> C_out``
+    directly, below ``C_in -> 1x1 -> b -> k x k -> C_out``. The text gives parameters
+    (weights, no bias) and multiply-adds of both paths and their ratio, computed by
+    :func:`convlessons.cost.bottleneck_cost`.
+
+    Returns:
+        An :class:`Explorer`; e.g. ``pointwise_explorer().update(bottleneck=32)``.
+    """
+    controls = {
+        "in_channels": _slider(192, 1, 512, "C_in"),
+        "out_channels": _slider(32, 1, 256, "C_out"),
+        "size": _slider(28, 1, 64, "H = W"),
+        "bottleneck": _slider(16, 1, 256, "bottleneck b"),
+        "kernel_size": ipywidgets.IntSlider(
+            value=5, min=1, max=7, step=2, description="k", continuous_update=False,
+            style={"description_width": "initial"},
+        ),
+    }
+
+    def render(in_channels, out_channels, size, bottleneck, kernel_size):
+        import matplotlib.pyplot as plt
+
+        from convlessons import cost, plotting
+
+        k = kernel_size
+        if k % 2 == 0:
+            raise ValueError(f"kernel_size must be odd so that 'same' padding keeps the size, "
+                             f"got kernel_size={k}")
+        c = cost.bottleneck_cost(in_channels, bottleneck, out_channels, k, size)
+        s, b, cin, cout = size, bottleneck, in_channels, out_channels
+        fig, (top, bottom) = plt.subplots(2, 1, figsize=(11, 6.4),
+                                          gridspec_kw={"height_ratios": [1, 1]})
+        plotting.tensor_blocks(
+            [(cin, s, s), (cout, cin, k, k), (cout, s, s)],
+            ["input", f"{cout} filters {k}×{k}×{cin}", "output"], ax=top, ops=["*", "="],
+            colors=[plotting.BLOCK_COLORS[0], plotting.BLOCK_COLORS[1],
+                    plotting.BLOCK_COLORS[2]],
+        )
+        plotting.tensor_blocks(
+            [(cin, s, s), (b, cin, 1, 1), (b, s, s), (cout, b, k, k), (cout, s, s)],
+            ["input", f"{b} filters 1×1×{cin}", "bottleneck", f"{cout} filters {k}×{k}×{b}",
+             "output"],
+            ax=bottom, ops=["*", "=", "*", "="],
+            colors=[plotting.BLOCK_COLORS[0], plotting.BLOCK_COLORS[1],
+                    plotting.BLOCK_COLORS[3], plotting.BLOCK_COLORS[1],
+                    plotting.BLOCK_COLORS[2]],
+        )
+        top.set_title(f"direct: {c.direct_macs:,} multiply-adds", fontsize=12, pad=14)
+        bottom.set_title(f"with a {b}-channel 1×1 bottleneck: {c.bottleneck_macs:,} "
+                         f"multiply-adds", fontsize=12, pad=14)
+        fig.tight_layout()
+        hw = f"{s}·{s}"
+        rows = [
+            (f"direct {k}×{k}", c.direct_params, c.direct_macs, f"{hw}·{cout}·{k}·{k}·{cin}"),
+            (f"1×1 reduce to {b}", c.reduce_params, c.reduce_macs, f"{hw}·{b}·{cin}"),
+            (f"then {k}×{k}", c.conv_params, c.conv_macs, f"{hw}·{cout}·{k}·{k}·{b}"),
+            ("bottleneck total", c.bottleneck_params, c.bottleneck_macs, ""),
+        ]
+        width = max(len(r[0]) for r in rows)
+        lines = [
+            f"{name.ljust(width)}   parameters {params:>11,}   multiply-adds {macs:>14,}"
+            + (f"   ({formula})" if formula else "")
+            for name, params, macs, formula in rows
+        ]
+        lines.append(
+            f"the bottleneck path needs {c.mac_ratio:.2f}× "
+            + ("fewer multiply-adds than the direct one" if c.mac_ratio >= 1 else
+               "the multiply-adds of the direct one, i.e. it costs MORE")
+        )
+        if b >= cin:
+            lines.append(f"b = {b} is not smaller than C_in = {cin}: the 1×1 layer does not "
+                         "reduce anything, it only adds cost")
+        return Render(figure=fig, text="\n".join(lines))
+
+    return Explorer(controls, render, title="1×1 bottleneck: parameters and multiply-adds")
+
+
+# ---------------------------------------------------------------------- lesson 08
+
+
+def depthwise_explorer() -> Explorer:
+    """Lesson 08: channels, filters, kernel size → standard vs depthwise separable cost.
+
+    The figure is :func:`convlessons.plotting.depthwise_separable_blocks` (the standard
+    layer, the depthwise step and the pointwise step as 3-D blocks). The text gives, for
+    stride 1 and no padding, the multiply-adds and weights of the standard layer and of
+    the two steps (by :func:`convlessons.cost.conv_macs` and
+    :func:`convlessons.cost.conv_params`, biases left out), their ratio, and the same
+    ratio from the formula ``1/C_out + 1/k²``. The input side stays at 10 or less so the
+    blocks are drawn to scale.
+
+    Returns:
+        An :class:`Explorer`; e.g. ``depthwise_explorer().update(out_channels=256)``.
+    """
+    controls = {
+        "in_channels": _slider(3, 1, 64, "in channels"),
+        "out_channels": _slider(128, 1, 256, "filters (out channels)"),
+        "kernel_size": _slider(3, 1, 7, "kernel size"),
+        "input_size": _slider(7, 1, 10, "input size"),
+    }
+
+    def render(in_channels, out_channels, kernel_size, input_size):
+        from convlessons import cost, plotting
+
+        c, n, k, i = in_channels, out_channels, kernel_size, input_size
+        if k > i:
+            raise ValueError(
+                f"the {k}×{k} kernel is larger than the {i}×{i} input (no padding here), so "
+                "it fits nowhere and the output would be empty. Make the kernel smaller or "
+                "the input larger."
+            )
+        o = i - k + 1
+        fig = plotting.depthwise_separable_blocks(c, n, k, i)
+        standard = cost.conv_macs(c, n, k, o)
+        depthwise = cost.conv_macs(c, c, k, o, groups=c)
+        pointwise = cost.conv_macs(c, n, 1, o)
+        separable = depthwise + pointwise
+        w_standard = cost.conv_params(c, n, k, bias=False)
+        w_separable = (cost.conv_params(c, c, k, groups=c, bias=False)
+                       + cost.conv_params(c, n, 1, bias=False))
+        ratio = separable / standard
+        lines = [
+            f"output {o}×{o}×{n}   (stride 1, no padding: {i} − {k} + 1 = {o})",
+            f"standard     {standard:>12,} multiply-adds = {n}·{k}·{k}·{c} × {o}·{o} positions;"
+            f"  {w_standard:,} weights",
+            f"depthwise    {depthwise:>12,} multiply-adds = {c}·{k}·{k}·1 × {o}·{o}",
+            f"pointwise    {pointwise:>12,} multiply-adds = {n}·1·1·{c} × {o}·{o}",
+            f"separable    {separable:>12,} multiply-adds;  {w_separable:,} weights",
+            f"ratio separable / standard = {ratio:.4f} = 1/{n} + 1/{k * k} "
+            f"= {1 / n + 1 / (k * k):.4f}   ("
+            + (f"{1 / ratio:.2f}× fewer" if ratio < 1 else f"{ratio:.2f}× as many")
+            + " multiply-adds)",
+        ]
+        if ratio >= 1:
+            lines.append("the separable version is not cheaper here: with a 1×1 kernel or a "
+                         "single filter the factorization only adds a step")
+        return Render(figure=fig, text="\n".join(lines))
+
+    return Explorer(controls, render, title="Depthwise separable convolution: cost")
