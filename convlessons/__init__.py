@@ -20,6 +20,8 @@ Submodules:
     gpu         the GPU section: verify on a device, benchmark, report
     coursework  student copies and grading (``python -m convlessons student|grade``)
     data        sample images and volumes (no downloads)
+    filters     classic hand-made kernels (Sobel, Gaussian, box) in 1-D, 2-D and 3-D
+    matrix      convolution as a matrix product (im2col, the sparse matrix C)
 """
 
 import importlib
@@ -40,6 +42,8 @@ _SUBMODULES = (
     "gpu",
     "coursework",
     "data",
+    "filters",
+    "matrix",
 )
 
 __all__ = ["__version__", *_SUBMODULES]

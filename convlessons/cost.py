@@ -16,6 +16,7 @@ Bias additions, batch norm, activations and pooling are not counted, as in the p
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 from convlessons.shapes import _as_ints, _broadcast, _is_int
 
@@ -30,6 +31,8 @@ __all__ = [
     "r2plus1d_mid_channels",
     "direct_conv1d_mults",
     "fft_conv1d_mults",
+    "BottleneckCost",
+    "bottleneck_cost",
 ]
 
 #: Keys of :func:`macs_by_layer_type` / :func:`params_by_layer_type`, in display order.
@@ -460,3 +463,95 @@ def fft_conv1d_mults(n, m):
     big_n = 2 ** np.ceil(np.log2(full)).astype(np.int64)
     log_n = np.round(np.log2(big_n)).astype(np.int64)
     return _int_or_array(np.asarray(3 * big_n * log_n + 4 * (big_n // 2 + 1)))
+
+
+# --------------------------------------------------------------------------- lesson 04
+
+
+class BottleneckCost(NamedTuple):
+    """Cost of a ``k x k`` convolution with and without a ``1 x 1`` bottleneck in front.
+
+    All counts are for one sample; multiply-adds exclude bias additions, as everywhere in
+    this module. Attributes ending in ``_params`` are learnable parameters (weights, plus
+    biases when asked for), those ending in ``_macs`` multiply-adds.
+
+    Attributes:
+        direct_params, direct_macs: the ``k x k`` convolution straight from the input.
+        reduce_params, reduce_macs: the ``1 x 1`` convolution down to the bottleneck.
+        conv_params, conv_macs: the ``k x k`` convolution from the bottleneck.
+    """
+
+    direct_params: int
+    direct_macs: int
+    reduce_params: int
+    reduce_macs: int
+    conv_params: int
+    conv_macs: int
+
+    @property
+    def bottleneck_params(self) -> int:
+        """Parameters of the bottleneck path (1x1 reduce + k x k)."""
+        return self.reduce_params + self.conv_params
+
+    @property
+    def bottleneck_macs(self) -> int:
+        """Multiply-adds of the bottleneck path (1x1 reduce + k x k)."""
+        return self.reduce_macs + self.conv_macs
+
+    @property
+    def mac_ratio(self) -> float:
+        """How many times fewer multiply-adds the bottleneck path needs."""
+        return self.direct_macs / self.bottleneck_macs
+
+
+def bottleneck_cost(in_channels, bottleneck_channels, out_channels, kernel_size, size, *,
+                    bias=False):
+    """Parameters and multiply-adds of a ``k x k`` convolution, direct and behind a 1x1.
+
+    The Inception "reduction" pattern (Szegedy et al., arXiv:1409.4842): instead of a
+    ``k x k`` convolution from ``in_channels`` to ``out_channels``, first a ``1 x 1``
+    convolution shrinks the input to ``bottleneck_channels``, then the ``k x k``
+    convolution runs on the thin tensor. Both paths use stride 1 and "same" padding, so
+    every layer's output has the spatial ``size`` of the input.
+
+    Args:
+        in_channels: positive int, channels of the input ``C_in``.
+        bottleneck_channels: positive int ``b``, channels after the 1x1 convolution.
+        out_channels: positive int ``C_out``.
+        kernel_size: positive int or ``(kh, kw)``.
+        size: positive int or ``(H, W)``, the spatial size of input and output.
+        bias: count one bias per output channel of each convolution in the parameters.
+
+    Returns:
+        :class:`BottleneckCost`; ``direct_macs = H W C_out k^2 C_in`` and
+        ``bottleneck_macs = H W b C_in + H W C_out k^2 b``.
+
+    Examples:
+        >>> c = bottleneck_cost(192, 16, 32, 5, 28)     # GoogLeNet inception (3a), 5x5 branch
+        >>> c.direct_macs, c.reduce_macs, c.conv_macs, c.bottleneck_macs
+        (120422400, 2408448, 10035200, 12443648)
+        >>> c.direct_params, c.bottleneck_params, round(c.mac_ratio, 2)
+        (153600, 15872, 9.68)
+    """
+    if not isinstance(bias, bool):
+        raise TypeError(f"bias must be True or False, got bias={bias!r}")
+    if not _is_int(bottleneck_channels):
+        raise TypeError(f"bottleneck_channels must be a positive int, "
+                        f"got bottleneck_channels={bottleneck_channels!r}")
+    if bottleneck_channels < 1:
+        raise ValueError(f"bottleneck_channels must be a positive int, "
+                         f"got bottleneck_channels={bottleneck_channels!r}")
+    _channels_and_groups(in_channels, out_channels, 1)
+    v = _spatial(None, kernel_size=kernel_size, size=size)
+    k, hw = v["kernel_size"], v["size"]
+    if len(k) != 2:
+        raise ValueError(f"kernel_size must be an int or a pair (kh, kw), "
+                         f"got kernel_size={kernel_size!r}")
+    return BottleneckCost(
+        direct_params=conv_params(in_channels, out_channels, k, bias=bias),
+        direct_macs=conv_macs(in_channels, out_channels, k, hw),
+        reduce_params=conv_params(in_channels, bottleneck_channels, 1, bias=bias),
+        reduce_macs=conv_macs(in_channels, bottleneck_channels, 1, hw),
+        conv_params=conv_params(bottleneck_channels, out_channels, k, bias=bias),
+        conv_macs=conv_macs(bottleneck_channels, out_channels, k, hw),
+    )

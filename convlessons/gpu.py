@@ -52,6 +52,7 @@ __all__ = [
     "lesson02",
     "lesson03",
     "lesson04",
+    "lesson08",
 ]
 
 
@@ -738,3 +739,137 @@ def lesson04(device="cpu", quick=False) -> Report:
         notes,
         {"intensity": intensity, "tflops": tflops, "gbps": gbps},
     )
+
+
+def lesson08(device="cpu", quick=False) -> Report:
+    """Lesson 08: a standard 3×3 conv vs its depthwise separable replacement.
+
+    A MobileNet-like layer: a batch of ``32×128×56×56`` feature maps, 128 → 128 channels,
+    3×3 kernels, stride 1, padding 1, no bias (quick: ``1×8×10×10``, 8 → 16). Variants,
+    timed in float32 with TF32 off under ``torch.no_grad()``:
+
+    * the standard convolution (cuDNN on a GPU);
+    * the depthwise separable pair: depthwise 3×3 (``groups=C``) then pointwise 1×1;
+    * each of its two steps alone;
+    * the standard convolution with TF32 on (tensor cores on recent GPUs), for scale.
+
+    The predicted speed-up of each variant is the ratio of multiply-adds
+    (:func:`convlessons.cost.conv_macs`); for the pair it is ``1 / (1/C_out + 1/9)``.
+    Each row's arithmetic intensity (FLOPs per byte of the least memory traffic: read the
+    input and weights once, write the output once, float32) goes into the notes: the
+    depthwise step does about 2 FLOPs per byte, far too few to keep a GPU's arithmetic
+    units busy, so it runs at memory speed and the measured speed-up falls short of the
+    FLOP ratio.
+
+    Checks: each variant on the device against a float64 CPU computation (on the first
+    two images), and the depthwise separable pair against one ordinary convolution with
+    the equivalent kernel ``W[o, c] = P[o, c] · D[c]``
+    (:func:`convlessons.functional.depthwise_separable_equivalent_kernel`).
+
+    Metrics: ``flop_ratio``, ``measured_speedup`` (separable vs standard, TF32 off),
+    ``intensity`` (dict by variant, FLOP/byte), ``depthwise_flop_share`` and
+    ``depthwise_time_share`` (of the separable pair).
+    """
+    import torch.nn.functional as F
+
+    from convlessons import cost, functional
+
+    dev = _scenario_args(device, quick)
+    lib = "cuDNN" if dev.type == "cuda" else "torch CPU"
+    n, c, hw, c_out = (1, 8, 10, 16) if quick else (32, 128, 56, 128)
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn(n, c, hw, hw, generator=gen)
+    w = torch.randn(c_out, c, 3, 3, generator=gen) / math.sqrt(9 * c)
+    d = torch.randn(c, 1, 3, 3, generator=gen) / 3.0
+    p = torch.randn(c_out, c, 1, 1, generator=gen) / math.sqrt(c)
+
+    def standard(x, w):
+        return F.conv2d(x, w, padding=1)
+
+    def depthwise(x, d):
+        return F.conv2d(x, d, padding=1, groups=x.shape[1])
+
+    def pointwise(y, p):
+        return F.conv2d(y, p)
+
+    def separable(x, d, p):
+        return pointwise(depthwise(x, d), p)
+
+    macs = {
+        "standard": n * cost.conv_macs(c, c_out, 3, hw),
+        "depthwise": n * cost.conv_macs(c, c, 3, hw, groups=c),
+        "pointwise": n * cost.conv_macs(c, c_out, 1, hw),
+    }
+    macs["separable"] = macs["depthwise"] + macs["pointwise"]
+    fmap_in, fmap_out = 4.0 * n * c * hw * hw, 4.0 * n * c_out * hw * hw
+    traffic = {
+        "standard": fmap_in + fmap_out + 4.0 * w.numel(),
+        "depthwise": 2 * fmap_in + 4.0 * d.numel(),
+        "pointwise": fmap_in + fmap_out + 4.0 * p.numel(),
+    }
+    traffic["separable"] = traffic["depthwise"] + traffic["pointwise"]
+    intensity = {k: 2.0 * macs[k] / traffic[k] for k in macs}
+    xd, wd, dd, pd = (t.to(dev) for t in (x, w, d, p))
+    yd = depthwise(xd, dd)
+    iters = 3 if quick else 20
+    warm = 1 if quick else 3
+    names = {
+        "standard": f"standard 3×3 ({lib})",
+        "separable": "depthwise separable (dw + pw)",
+        "depthwise": "  depthwise 3×3 alone",
+        "pointwise": "  pointwise 1×1 alone",
+    }
+    calls = {
+        "standard": lambda: standard(xd, wd),
+        "separable": lambda: separable(xd, dd, pd),
+        "depthwise": lambda: depthwise(xd, dd),
+        "pointwise": lambda: pointwise(yd, pd),
+    }
+    rows, seconds = [], {}
+    with torch.no_grad():
+        with tf32(False):
+            for key, name in names.items():
+                seconds[key] = time_fn(calls[key], device=dev, warmup=warm, iters=iters)
+                predicted = None if key == "standard" else macs["standard"] / macs[key]
+                rows.append(Row(name, seconds[key], flops=2.0 * macs[key],
+                                bytes=traffic[key], predicted_speedup=predicted))
+        with tf32(True):
+            rows.append(Row("standard 3×3, TF32 on",
+                            time_fn(calls["standard"], device=dev, warmup=warm, iters=iters),
+                            flops=2.0 * macs["standard"], bytes=traffic["standard"]))
+        small = x[:2]
+        equivalent = torch.from_numpy(functional.depthwise_separable_equivalent_kernel(
+            d.double().numpy(), p.double().numpy()))
+
+        def via_equivalent(x, d, p):
+            return F.conv2d(x, equivalent, padding=1)
+
+        checks = [
+            verify(standard, standard, [small, w], device=dev,
+                   name=f"standard conv on {dev.type}, float32, TF32 off"),
+            verify(separable, separable, [small, d, p], device=dev,
+                   name=f"depthwise separable on {dev.type}, float32, TF32 off"),
+            verify(separable, via_equivalent, [small, d, p], device=dev,
+                   name=f"depthwise separable on {dev.type} vs one conv with W = P·D "
+                        "(float64)"),
+        ]
+    report = Report(f"lesson 08 · standard vs depthwise separable convolution on {dev.type}",
+                    rows, checks)
+    flop_ratio = macs["standard"] / macs["separable"]
+    measured = seconds["standard"] / seconds["separable"]
+    dw_flops = macs["depthwise"] / macs["separable"]
+    dw_time = seconds["depthwise"] / (seconds["depthwise"] + seconds["pointwise"])
+    report.notes = [
+        f"layer {n}×{c}×{hw}×{hw} → {c_out} channels, 3×3, stride 1, padding 1; "
+        "float32, TF32 off unless stated",
+        *(f"arithmetic intensity {names[k].strip()}: {intensity[k]:.1f} FLOP/byte "
+          f"({2 * macs[k] / 1e9:.3g} GFLOP, {traffic[k] / 1e6:.3g} MB)" for k in names),
+        f"FLOP ratio standard / separable = {flop_ratio:.2f}; measured speed-up "
+        f"{measured:.2f}",
+        f"the depthwise step is {100 * dw_flops:.1f}% of the separable FLOPs and "
+        f"{100 * dw_time:.1f}% of its two steps' time",
+    ]
+    report.metrics = {"flop_ratio": flop_ratio, "measured_speedup": measured,
+                      "intensity": intensity, "depthwise_flop_share": dw_flops,
+                      "depthwise_time_share": dw_time}
+    return report

@@ -18,6 +18,7 @@ taken literally.
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 from typing import Any, NamedTuple
 
 import torch
@@ -44,6 +45,12 @@ __all__ = [
     "KernelFit",
     "fit_kernel",
     "Conv2Plus1d",
+    "GOOGLENET_PAPER",
+    "bottleneck_branch",
+    "Inception",
+    "MOBILENET_V1_ACCURACY",
+    "conv_mobilenet_v1",
+    "shallow_mobilenet_v1",
 ]
 
 # --------------------------------------------------------------------------- paper data
@@ -904,3 +911,206 @@ class Conv2Plus1d(nn.Module):
 
     def forward(self, x):
         return self.temporal(self.relu(self.spatial(x)))
+
+
+# --------------------------------------------------------------------------- lesson 04
+
+#: Published numbers of Szegedy et al., "Going Deeper with Convolutions" (GoogLeNet),
+#: arXiv:1409.4842, Table 1, for the first Inception module. Its input is 28x28x192; the
+#: channel counts are the keyword arguments of :class:`Inception`. ``params_k`` is the
+#: table's "params" column (thousands), ``ops_millions`` its "ops" column (millions of
+#: multiply-adds for one 224x224 image).
+GOOGLENET_PAPER = {
+    "source": "Szegedy et al. 2014, arXiv:1409.4842, Table 1",
+    "inception (3a)": {
+        "input": (192, 28, 28),
+        "channels": {"ch1x1": 64, "ch3x3_reduce": 96, "ch3x3": 128, "ch5x5_reduce": 16,
+                     "ch5x5": 32, "pool_proj": 32},
+        "output_channels": 256,
+        "params_k": 159,
+        "ops_millions": 128,
+    },
+}
+
+
+def _check_odd_kernel(kernel_size):
+    if not _is_int(kernel_size) or kernel_size < 1 or kernel_size % 2 == 0:
+        raise ValueError(
+            f"kernel_size must be an odd positive int (so that padding k // 2 keeps the "
+            f"size), got kernel_size={kernel_size!r}"
+        )
+    return int(kernel_size)
+
+
+def bottleneck_branch(in_channels, bottleneck_channels, out_channels, kernel_size, *,
+                      bias=False, activation=True):
+    """A 1x1 "reduce" convolution, ReLU, then a ``k x k`` convolution with "same" padding.
+
+    The Inception pattern (arXiv:1409.4842, Fig. 2b): the cheap 1x1 convolution shrinks
+    the channels to ``bottleneck_channels`` before the expensive ``k x k`` one. Compare it
+    with ``nn.Conv2d(in_channels, out_channels, k, padding=k // 2)``, which produces the
+    same output shape directly.
+
+    Args:
+        in_channels: positive int.
+        bottleneck_channels: positive int, output channels of the 1x1 convolution.
+        out_channels: positive int.
+        kernel_size: odd positive int ``k`` (padding ``k // 2`` keeps the size).
+        bias: give both convolutions a bias.
+        activation: put a ReLU after the 1x1 convolution (``False``: the two layers are
+            linear and compose into one ``k x k`` convolution of rank ``b``).
+
+    Returns:
+        ``nn.Sequential`` with children ``reduce``, ``relu``, ``conv``.
+
+    Shape:
+        input ``(N, C_in, H, W)`` -> output ``(N, C_out, H, W)``.
+
+    Example:
+        >>> branch = bottleneck_branch(192, 16, 32, 5)
+        >>> sum(p.numel() for p in branch.parameters())
+        15872
+        >>> tuple(branch(torch.zeros(1, 192, 28, 28)).shape)
+        (1, 32, 28, 28)
+    """
+    in_channels = _check_positive_int(in_channels, "in_channels")
+    bottleneck_channels = _check_positive_int(bottleneck_channels, "bottleneck_channels")
+    out_channels = _check_positive_int(out_channels, "out_channels")
+    k = _check_odd_kernel(kernel_size)
+    for name, flag in (("bias", bias), ("activation", activation)):
+        if not isinstance(flag, bool):
+            raise TypeError(f"{name} must be True or False, got {name}={flag!r}")
+    return nn.Sequential(OrderedDict([
+        ("reduce", nn.Conv2d(in_channels, bottleneck_channels, 1, bias=bias)),
+        ("relu", nn.ReLU() if activation else nn.Identity()),
+        ("conv", nn.Conv2d(bottleneck_channels, out_channels, k, padding=k // 2, bias=bias)),
+    ]))
+
+
+class Inception(nn.Module):
+    """The Inception module of GoogLeNet (arXiv:1409.4842, Fig. 2b), four branches in parallel.
+
+    * ``branch1``: 1x1 conv to ``ch1x1``;
+    * ``branch3``: 1x1 conv to ``ch3x3_reduce``, ReLU, 3x3 conv to ``ch3x3``;
+    * ``branch5``: 1x1 conv to ``ch5x5_reduce``, ReLU, 5x5 conv to ``ch5x5``;
+    * ``branch_pool``: 3x3 max pool (stride 1, padding 1), 1x1 conv to ``pool_proj``;
+
+    each followed by a ReLU, concatenated along the channels. Every branch keeps the
+    spatial size. (The original has no batch norm; neither has this one.)
+
+    Args:
+        in_channels, ch1x1, ch3x3_reduce, ch3x3, ch5x5_reduce, ch5x5, pool_proj: positive
+            ints, the columns of the paper's Table 1.
+        bias: give every convolution a bias.
+
+    Shape:
+        input ``(N, in_channels, H, W)`` -> output
+        ``(N, ch1x1 + ch3x3 + ch5x5 + pool_proj, H, W)``.
+
+    Example:
+        >>> block = Inception(192, **GOOGLENET_PAPER["inception (3a)"]["channels"], bias=False)
+        >>> sum(p.numel() for p in block.parameters())
+        163328
+        >>> tuple(block(torch.zeros(1, 192, 28, 28)).shape)
+        (1, 256, 28, 28)
+    """
+
+    def __init__(self, in_channels, ch1x1, ch3x3_reduce, ch3x3, ch5x5_reduce, ch5x5, pool_proj,
+                 *, bias=True):
+        super().__init__()
+        named = {"in_channels": in_channels, "ch1x1": ch1x1, "ch3x3_reduce": ch3x3_reduce,
+                 "ch3x3": ch3x3, "ch5x5_reduce": ch5x5_reduce, "ch5x5": ch5x5,
+                 "pool_proj": pool_proj}
+        c = {name: _check_positive_int(value, name) for name, value in named.items()}
+        if not isinstance(bias, bool):
+            raise TypeError(f"bias must be True or False, got bias={bias!r}")
+        cin = c["in_channels"]
+        self.branch1 = nn.Sequential(nn.Conv2d(cin, c["ch1x1"], 1, bias=bias), nn.ReLU())
+        self.branch3 = nn.Sequential(
+            bottleneck_branch(cin, c["ch3x3_reduce"], c["ch3x3"], 3, bias=bias), nn.ReLU())
+        self.branch5 = nn.Sequential(
+            bottleneck_branch(cin, c["ch5x5_reduce"], c["ch5x5"], 5, bias=bias), nn.ReLU())
+        self.branch_pool = nn.Sequential(
+            nn.MaxPool2d(3, stride=1, padding=1), nn.Conv2d(cin, c["pool_proj"], 1, bias=bias),
+            nn.ReLU())
+        self.out_channels = c["ch1x1"] + c["ch3x3"] + c["ch5x5"] + c["pool_proj"]
+
+    def forward(self, x):
+        branches = (self.branch1, self.branch3, self.branch5, self.branch_pool)
+        return torch.cat([b(x) for b in branches], dim=1)
+
+
+# --------------------------------------------------------------------------- lesson 08
+
+#: ImageNet top-1 accuracies (percent) that Howard et al., arXiv:1704.04861, publish next
+#: to the cost of each model: data quoted from the paper (nothing here is recomputed), for
+#: the lesson on what fewer parameters cost. Mult-adds and parameters in millions.
+MOBILENET_V1_ACCURACY = {
+    # Table 4 "Depthwise Separable vs Full Convolution MobileNet"
+    "Conv MobileNet": {"top1": 71.7, "mult_adds_millions": 4866, "params_millions": 29.3},
+    "MobileNet": {"top1": 70.6, "mult_adds_millions": 569, "params_millions": 4.2},
+    # Table 5 "Narrow vs Shallow MobileNet"
+    "0.75 MobileNet": {"top1": 68.4, "mult_adds_millions": 325, "params_millions": 2.6},
+    "Shallow MobileNet": {"top1": 65.3, "mult_adds_millions": 307, "params_millions": 2.9},
+    # Table 6 "MobileNet Width Multiplier" (224x224): alpha -> top-1
+    "width_multiplier_top1": {1.0: 70.6, 0.75: 68.4, 0.5: 63.7, 0.25: 50.6},
+    # Table 7 "MobileNet Resolution" (alpha = 1): input size -> top-1
+    "resolution_top1": {224: 70.6, 192: 69.1, 160: 67.2, 128: 64.4},
+}
+
+#: Index range, in ``MobileNetV1.features``, of the five 14x14x512 blocks (Table 1's "5x").
+_MOBILENET_V1_REPEATED = range(7, 12)
+
+
+def conv_mobilenet_v1(width_mult=1.0, num_classes=1000):
+    """Table 4's "Conv MobileNet": MobileNet v1 with full convolutions instead.
+
+    Every :class:`DepthwiseSeparableConv` block of :func:`mobilenet_v1` is replaced by
+    one standard 3x3 convolution (+ BN + ReLU) with the block's input and output
+    channels and its stride, as in Howard et al., arXiv:1704.04861, Table 4. Counting it
+    gives 4,867 M mult-adds and 29.3 M parameters (the paper prints 4866 and 29.3).
+
+    Args:
+        width_mult: positive float ``alpha``.
+        num_classes: outputs of the final fully connected layer.
+
+    Returns:
+        A :class:`MobileNetV1` whose ``features[1:]`` are standard conv blocks.
+
+    Examples:
+        >>> from convlessons.cost import count_params
+        >>> count_params(conv_mobilenet_v1())  # conv weights, BN scales/shifts, FC
+        29294088
+    """
+    net = mobilenet_v1(width_mult, num_classes)
+    for index in range(1, len(net.features)):
+        block = net.features[index]
+        depthwise, pointwise = block[0], block[3]
+        net.features[index] = _conv_bn_relu(depthwise.in_channels, pointwise.out_channels,
+                                            depthwise.stride[0])
+    return net
+
+
+def shallow_mobilenet_v1(width_mult=1.0, num_classes=1000):
+    """Table 5's "Shallow MobileNet": MobileNet v1 without its five 14x14x512 blocks.
+
+    Howard et al., arXiv:1704.04861, Table 5, compare a thinner net (alpha = 0.75) with a
+    shallower one of similar cost: :func:`mobilenet_v1` with the five repeated
+    depthwise separable blocks at 14x14x512 (Table 1's "5x" rows) removed. Counting it
+    gives 307 M mult-adds and 2.9 M parameters, as the paper prints.
+
+    Args:
+        width_mult: positive float ``alpha``.
+        num_classes: outputs of the final fully connected layer.
+
+    Returns:
+        A :class:`MobileNetV1` with 9 instead of 14 feature blocks.
+
+    Examples:
+        >>> len(shallow_mobilenet_v1().features)
+        9
+    """
+    net = mobilenet_v1(width_mult, num_classes)
+    net.features = nn.Sequential(*(layer for index, layer in enumerate(net.features)
+                                   if index not in _MOBILENET_V1_REPEATED))
+    return net
