@@ -14,6 +14,10 @@ ROOT = pathlib.Path(__file__).resolve().parent
 SANITIZE = ROOT / "tests" / "nbval_sanitize.cfg"
 OUTPUT_TIMEOUT_S = 60
 
+# The jupytext twins are the notebooks as text: nbval runs the .ipynb, and
+# --doctest-modules must not import (and so execute) the twins.
+collect_ignore = ["notebooks/py"]
+
 
 def pytest_configure(config):
     if getattr(config.option, "nbval_sanitize_with", "unset") is None:
