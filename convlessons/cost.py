@@ -33,6 +33,11 @@ __all__ = [
     "fft_conv1d_mults",
     "BottleneckCost",
     "bottleneck_cost",
+    "standard_mults",
+    "separable_mults",
+    "separable_ratio",
+    "flattened_params",
+    "flattened_macs",
 ]
 
 #: Keys of :func:`macs_by_layer_type` / :func:`params_by_layer_type`, in display order.
@@ -555,3 +560,187 @@ def bottleneck_cost(in_channels, bottleneck_channels, out_channels, kernel_size,
         conv_params=conv_params(bottleneck_channels, out_channels, k, bias=bias),
         conv_macs=conv_macs(bottleneck_channels, out_channels, k, hw),
     )
+
+
+# --------------------------------------------------------------------------- lesson 09
+
+
+def flattened_params(in_channels, out_channels, kernel_size, bias=True):
+    """Parameters of a flattened convolution layer (Jin et al., arXiv:1412.5474).
+
+    Each of the ``C_out`` filters is stored as three 1-D vectors: a lateral one over the
+    ``C_in`` channels and a vertical and a horizontal one of ``kh`` and ``kw`` taps,
+    ``C_out * (C_in + kh + kw)`` weights instead of the ``C_out * C_in * kh * kw`` of
+    :func:`conv_params`; plus one bias per output channel (as
+    :class:`convlessons.models.FlattenedConv2d`).
+
+    Args:
+        in_channels: positive int ``C_in``.
+        out_channels: positive int ``C_out``.
+        kernel_size: positive int or ``(kh, kw)``.
+        bias: count one bias per output channel.
+
+    Returns:
+        int.
+
+    Examples:
+        >>> flattened_params(3, 8, 3)             # 8 * (3 + 3 + 3) + 8
+        80
+        >>> flattened_params(256, 256, 3, bias=False), conv_params(256, 256, 3, bias=False)
+        (67072, 589824)
+    """
+    _channels_and_groups(in_channels, out_channels, 1)
+    if not isinstance(bias, bool):
+        raise TypeError(f"bias must be True or False, got bias={bias!r}")
+    k = _spatial(2, kernel_size=kernel_size)["kernel_size"]
+    return out_channels * (in_channels + k[0] + k[1]) + (out_channels if bias else 0)
+
+
+def flattened_macs(in_channels, out_channels, kernel_size, input_size, padding=0):
+    """Multiply-adds of one flattened convolution for one sample (stride 1, no bias adds).
+
+    The three 1-D passes of :func:`convlessons.functional.flattened_conv2d`: the lateral
+    ``1x1`` pass on the ``H x W`` input (``C_out C_in H W``), the vertical ``kh x 1``
+    pass on each of the ``C_out`` maps (``C_out kh H' W``), the horizontal ``1 x kw``
+    pass (``C_out kw H' W'``), where ``H' = H + 2 ph - kh + 1`` and
+    ``W' = W + 2 pw - kw + 1``. With "same" padding that is ``C_out H W (C_in + kh + kw)``
+    against the ``C_out H W C_in kh kw`` of :func:`conv_macs`.
+
+    Args:
+        in_channels: positive int ``C_in``.
+        out_channels: positive int ``C_out``.
+        kernel_size: positive int or ``(kh, kw)``.
+        input_size: positive int or ``(H, W)``.
+        padding: non-negative int or ``(ph, pw)``, zeros on each side.
+
+    Returns:
+        int.
+
+    Raises:
+        ValueError: the kernel does not fit in the padded input.
+
+    Examples:
+        >>> flattened_macs(3, 8, 3, 5, padding=1)   # 8*3*25 + 8*3*25 + 8*3*25
+        1800
+        >>> conv_macs(3, 8, 3, 5)                   # the standard layer: 8*27*25
+        5400
+    """
+    _channels_and_groups(in_channels, out_channels, 1)
+    v = _spatial(2, kernel_size=kernel_size, input_size=input_size)
+    (kh, kw), (h, w) = v["kernel_size"], v["input_size"]
+    p = _as_ints(padding, "padding", minimum=0)
+    if not isinstance(p, int) and len(p) != 2:
+        raise ValueError(f"padding must be a non-negative int or a pair (ph, pw), "
+                         f"got padding={padding!r}")
+    ph, pw = (p, p) if isinstance(p, int) else p
+    oh, ow = h + 2 * ph - kh + 1, w + 2 * pw - kw + 1
+    if oh < 1 or ow < 1:
+        raise ValueError(
+            f"kernel_size must fit in the padded input, got kernel_size={kernel_size!r} "
+            f"with input_size={input_size!r} and padding={padding!r}"
+        )
+    return out_channels * (in_channels * h * w + kh * oh * w + kw * oh * ow)
+
+
+# --------------------------------------------------------------------------- lesson 07
+
+
+def _image_and_kernel(n, m):
+    """Validate ``n`` (image side) and ``m`` (kernel side) for the lesson 07 counts."""
+    import numpy as np
+
+    n_arr, m_arr = _lengths(n, "n"), _lengths(m, "m")
+    if np.any(m_arr > n_arr):
+        raise ValueError(
+            f"m must not exceed n (the m x m kernel must fit in the n x n image, stride 1, "
+            f"no padding), got n={n!r}, m={m!r}"
+        )
+    return n_arr, m_arr
+
+
+def standard_mults(n, m):
+    """Multiplications of one ``m x m`` kernel over an ``n x n`` image (stride 1, no padding).
+
+    The kernel stops at ``(n - m + 1)**2`` positions and multiplies ``m * m`` pairs at
+    each: ``(n - m + 1)**2 * m**2``, which is what :func:`convlessons.naive.conv2d`
+    counts on a single-channel image.
+
+    Args:
+        n: image side, a positive int or a 1-D array of them.
+        m: kernel side, a positive int or a 1-D array (broadcast against ``n``), ``m <= n``.
+
+    Returns:
+        int, or an int64 array when ``n`` or ``m`` is an array.
+
+    Raises:
+        TypeError: ``n`` or ``m`` is not a positive int (or array of them).
+        ValueError: ``m > n``.
+
+    Examples:
+        >>> standard_mults(5, 3)      # 9 positions x 9 multiplications
+        81
+        >>> import numpy as np
+        >>> standard_mults(np.array([5, 7]), 3)
+        array([ 81, 225])
+    """
+    n_arr, m_arr = _image_and_kernel(n, m)
+    return _int_or_array((n_arr - m_arr + 1) ** 2 * m_arr**2)
+
+
+def separable_mults(n, m):
+    """Multiplications of a spatially separable ``m x m`` kernel: an ``m x 1``, then a ``1 x m`` pass.
+
+    The column pass stops at ``(n - m + 1) * n`` positions of the ``n x n`` image (``m``
+    multiplications each) and leaves an ``(n - m + 1) x n`` intermediate; the row pass
+    stops at ``(n - m + 1)**2`` positions of it (``m`` each). Total
+    ``n (n - m + 1) m + (n - m + 1)**2 m = (2n - m + 1)(n - m + 1) m``, which is what
+    :func:`convlessons.naive.spatially_separable_conv2d` counts (stride 1, no padding).
+
+    Args:
+        n: image side, a positive int or a 1-D array of them.
+        m: kernel side, a positive int or a 1-D array (broadcast against ``n``), ``m <= n``.
+
+    Returns:
+        int, or an int64 array when ``n`` or ``m`` is an array.
+
+    Raises:
+        TypeError: ``n`` or ``m`` is not a positive int (or array of them).
+        ValueError: ``m > n``.
+
+    Examples:
+        >>> separable_mults(5, 3)     # 15 x 3 + 9 x 3
+        72
+        >>> separable_mults(7, 5)     # 7*3*5 + 3*3*5
+        150
+    """
+    n_arr, m_arr = _image_and_kernel(n, m)
+    o = n_arr - m_arr + 1
+    return _int_or_array(n_arr * o * m_arr + o**2 * m_arr)
+
+
+def separable_ratio(n, m):
+    """Cost of the separable passes over the standard kernel: ``(2n - m + 1) / (m (n - m + 1))``.
+
+    It is :func:`separable_mults` divided by :func:`standard_mults`; for ``n >> m`` it
+    tends to ``2 / m`` (2/3 for a 3x3 kernel, 2/5 for 5x5, 2/7 for 7x7). For ``m = 1``
+    it is 2: a 1x1 "kernel" split into two 1x1 passes does the work twice.
+
+    Args:
+        n: image side, a positive int or a 1-D array of them.
+        m: kernel side, a positive int or a 1-D array (broadcast against ``n``), ``m <= n``.
+
+    Returns:
+        float, or a float64 array when ``n`` or ``m`` is an array.
+
+    Examples:
+        >>> separable_ratio(5, 3) == 72 / 81
+        True
+        >>> round(separable_ratio(10**6, 5), 4)
+        0.4
+    """
+    import numpy as np
+
+    n_arr, m_arr = _image_and_kernel(n, m)
+    o = n_arr - m_arr + 1
+    ratio = (2 * n_arr - m_arr + 1) / (m_arr * o)
+    return float(ratio) if np.ndim(ratio) == 0 else np.asarray(ratio, dtype=np.float64)

@@ -41,6 +41,12 @@ __all__ = [
     "check_depthwise_separable",
     "DEPTHWISE_COST_QUESTION",
     "check_depthwise_separable_costs",
+    "check_transpose_by_zero_insertion",
+    "TRANSPOSE_SIZE_QUESTIONS",
+    "check_transpose_output_sizes",
+    "check_dilated_conv1d",
+    "RECEPTIVE_FIELD_QUESTIONS",
+    "check_receptive_field_predictions",
 ]
 
 
@@ -766,3 +772,210 @@ def check_depthwise_separable_costs(answers) -> None:
     print(f"✓ {name}: {expected['standard']:,} vs {expected['depthwise']:,} + "
           f"{expected['pointwise']:,} = {total:,} multiplications (ratio "
           f"{total / expected['standard']:.4f})")
+
+
+# ---------------------------------------------------------------------- lesson 05
+
+
+def check_transpose_by_zero_insertion(fn) -> None:
+    """Lesson 05, exercise 1: ``fn(x, k, stride, padding)``, the zero-insertion recipe.
+
+    ``x`` is a 2-D array ``(H, W)``, ``k`` a 2-D kernel ``(kh, kw)``, ``stride`` and
+    ``padding`` ints used on both axes, with ``padding <= min(kh, kw) - 1``. The result
+    (a 2-D array) is compared with :func:`convlessons.functional.conv_transpose2d` on a
+    hand-sized integer case, strides 1 to 3, paddings 0 to 2, and non-square shapes.
+
+    Raises:
+        AssertionError: the first case that differs, with its arguments and a hint.
+
+    Example:
+        >>> from convlessons import functional
+        >>> check_transpose_by_zero_insertion(lambda x, k, s, p: functional.conv_transpose2d(
+        ...     x[None, None], k[None, None], stride=s, padding=p)[0, 0])
+        ✓ transposed convolution by zero insertion: all 6 cases match the reference
+    """
+    from convlessons import functional
+
+    rng = np.random.default_rng(5)
+    x2 = np.array([[2, 1], [1, 3]], dtype=float)
+    k3 = np.arange(1, 10, dtype=float).reshape(3, 3)
+    cases = [
+        (x2, k3, 1, 0),
+        (x2, k3, 2, 0),
+        (x2, k3, 2, 1),
+        (rng.standard_normal((3, 4)), rng.standard_normal((3, 3)), 2, 1),
+        (rng.standard_normal((4, 3)), rng.standard_normal((4, 2)), 3, 1),
+        (rng.standard_normal((3, 3)), rng.standard_normal((4, 4)), 2, 2),
+    ]
+
+    def reference(x, k, stride, padding):
+        return functional.conv_transpose2d(x[None, None], k[None, None], stride=stride,
+                                           padding=padding)[0, 0]
+
+    check_function(
+        fn, reference, cases, name="transposed convolution by zero insertion", atol=1e-9,
+        hint="put stride - 1 zeros between input samples (size (H - 1) * s + 1), pad each "
+             "side with k - 1 - padding zeros (per axis: kh - 1 - p rows, kw - 1 - p "
+             "columns), then slide the kernel flipped in both axes (k[::-1, ::-1]) with "
+             "stride 1 and no further padding",
+    )
+
+
+#: Lesson 05, exercise 2: the transposed convolutions whose output size is predicted.
+TRANSPOSE_SIZE_QUESTIONS = {
+    "a": {"input_size": 2, "kernel_size": 3, "stride": 1, "padding": 0, "output_padding": 0,
+          "dilation": 1},
+    "b": {"input_size": 4, "kernel_size": 4, "stride": 2, "padding": 1, "output_padding": 0,
+          "dilation": 1},
+    "c": {"input_size": 4, "kernel_size": 3, "stride": 2, "padding": 1, "output_padding": 0,
+          "dilation": 1},
+    "d": {"input_size": 4, "kernel_size": 3, "stride": 2, "padding": 1, "output_padding": 1,
+          "dilation": 1},
+    "e": {"input_size": 7, "kernel_size": 3, "stride": 1, "padding": 1, "output_padding": 0,
+          "dilation": 1},
+    "f": {"input_size": 3, "kernel_size": 3, "stride": 2, "padding": 0, "output_padding": 0,
+          "dilation": 2},
+    "g": {"input_size": 5, "kernel_size": 5, "stride": 3, "padding": 2, "output_padding": 2,
+          "dilation": 1},
+}
+
+
+def check_transpose_output_sizes(answers) -> None:
+    """Lesson 05, exercise 2: predicted output sizes for :data:`TRANSPOSE_SIZE_QUESTIONS`.
+
+    Args:
+        answers: dict mapping each setting's letter (``"a"`` ... ``"g"``) to the predicted
+            output size (one int: the side of a square output).
+
+    Raises:
+        AssertionError: a missing or extra letter, or the first wrong prediction with
+            expected vs got and a hint matched to the setting.
+
+    Example:
+        >>> check_transpose_output_sizes(
+        ...     {"a": 4, "b": 8, "c": 7, "d": 8, "e": 7, "f": 9, "g": 15})
+        ✓ transposed output sizes: all 7 predictions are correct
+    """
+    from convlessons import shapes
+
+    name = "transposed output sizes"
+    if not isinstance(answers, dict):
+        _fail(name, f"expected a dict like {{'a': 4, ...}}, got {type(answers).__name__}",
+              "write answers = {'a': ..., 'b': ..., ...} with one int per setting")
+    missing = sorted(set(TRANSPOSE_SIZE_QUESTIONS) - set(answers))
+    extra = sorted(set(answers) - set(TRANSPOSE_SIZE_QUESTIONS))
+    if missing or extra:
+        _fail(name, f"expected the letters {sorted(TRANSPOSE_SIZE_QUESTIONS)}, missing "
+              f"{missing}, unexpected {extra}", "one entry per row of the table")
+    for letter, q in TRANSPOSE_SIZE_QUESTIONS.items():
+        expected = shapes.conv_transpose_output_size(**q)
+        i, k, s, p, a, d = q.values()
+        problem = _value_problem(answers[letter], expected)
+        if problem:
+            if d > 1:
+                hint = f"the dilated kernel spans d(k-1)+1 = {d * (k - 1) + 1} cells"
+            elif a:
+                hint = "output_padding adds a rows/columns at the end: + a"
+            elif p:
+                hint = "padding removes p cells from each border of the output: - 2p"
+            else:
+                hint = "o = (i - 1)s - 2p + d(k - 1) + a + 1"
+            _fail(f"{name}, setting {letter} (i={i}, k={k}, s={s}, p={p}, a={a}, d={d})",
+                  problem, hint)
+    print(f"✓ {name}: all {len(TRANSPOSE_SIZE_QUESTIONS)} predictions are correct")
+
+
+# ---------------------------------------------------------------------- lesson 06
+
+
+def check_dilated_conv1d(fn) -> None:
+    """Lesson 06, exercise 1: ``fn(x, w, dilation)``, a dilated 1-D correlation.
+
+    ``x`` is a 1-D array ``(L,)``, ``w`` a 1-D kernel ``(k,)``, ``dilation`` a positive
+    int; no padding, stride 1, no kernel flip. The result (a 1-D array of length
+    ``L - dilation (k - 1)``) is compared with :func:`convlessons.functional.conv1d` on a
+    hand-sized integer case, dilation 1 (a plain correlation), a kernel that spans the
+    whole input, and random cases.
+
+    Raises:
+        AssertionError: the first case that differs, with its arguments and a hint.
+
+    Example:
+        >>> from convlessons import functional
+        >>> check_dilated_conv1d(lambda x, w, d: functional.conv1d(
+        ...     x[None, None], w[None, None], dilation=d)[0, 0])
+        ✓ dilated conv1d: all 6 cases match the reference
+    """
+    from convlessons import functional
+
+    rng = np.random.default_rng(6)
+    x8 = np.array([1, 2, 0, 3, 1, 0, 2, 1], dtype=float)
+    cases = [
+        (x8, np.array([1.0, 0.0, -1.0]), 2),
+        (x8, np.array([1.0, 0.0, -1.0]), 1),
+        (x8, np.array([2.0, 1.0]), 7),
+        (x8, np.array([1.0, 2.0, 3.0]), 3),
+        (rng.standard_normal(20), rng.standard_normal(4), 5),
+        (rng.standard_normal(13), rng.standard_normal(3), 1),
+    ]
+
+    def reference(x, w, dilation):
+        return functional.conv1d(x[None, None], w[None, None], dilation=dilation)[0, 0]
+
+    check_function(
+        fn, reference, cases, name="dilated conv1d", atol=1e-9,
+        hint="the kernel spans d(k-1)+1 samples, so there are L - d(k-1) outputs; "
+             "output[i] = sum over j of w[j] * x[i + j*d]; do not flip the kernel",
+    )
+
+
+#: Lesson 06, exercise 2: the stacks whose receptive field the learner predicts
+#: (stride 1 everywhere; one kernel size and one dilation per layer).
+RECEPTIVE_FIELD_QUESTIONS = {
+    "a": {"kernel_sizes": [3, 3, 3], "dilations": [1, 1, 1]},
+    "b": {"kernel_sizes": [3, 3], "dilations": [2, 2]},
+    "c": {"kernel_sizes": [3, 3, 3, 3], "dilations": [1, 2, 4, 8]},
+    "d": {"kernel_sizes": [3, 3, 3], "dilations": [1, 2, 5]},
+    "e": {"kernel_sizes": [2, 2, 2, 2], "dilations": [1, 2, 4, 8]},
+    "f": {"kernel_sizes": [5, 3], "dilations": [1, 3]},
+}
+
+
+def check_receptive_field_predictions(answers) -> None:
+    """Lesson 06, exercise 2: predicted receptive fields of :data:`RECEPTIVE_FIELD_QUESTIONS`.
+
+    Args:
+        answers: dict mapping each stack's letter (``"a"`` ... ``"f"``) to the predicted
+            receptive field (one int: the side, in input pixels).
+
+    Raises:
+        AssertionError: a missing or extra letter, or the first wrong prediction with
+            expected vs got and a hint.
+
+    Example:
+        >>> check_receptive_field_predictions(
+        ...     {"a": 7, "b": 9, "c": 31, "d": 17, "e": 16, "f": 11})
+        ✓ receptive fields: all 6 predictions are correct
+    """
+    from convlessons import shapes
+
+    name = "receptive fields"
+    if not isinstance(answers, dict):
+        _fail(name, f"expected a dict like {{'a': 7, ...}}, got {type(answers).__name__}",
+              "write answers = {'a': ..., 'b': ..., ...} with one int per stack")
+    missing = sorted(set(RECEPTIVE_FIELD_QUESTIONS) - set(answers))
+    extra = sorted(set(answers) - set(RECEPTIVE_FIELD_QUESTIONS))
+    if missing or extra:
+        _fail(name, f"expected the letters {sorted(RECEPTIVE_FIELD_QUESTIONS)}, missing "
+              f"{missing}, unexpected {extra}", "one entry per row of the table")
+    for letter, q in RECEPTIVE_FIELD_QUESTIONS.items():
+        expected = shapes.receptive_field(q["kernel_sizes"], dilations=q["dilations"])
+        problem = _value_problem(answers[letter], expected)
+        if problem:
+            terms = " + ".join(f"{d}·{k - 1}" for k, d in
+                               zip(q["kernel_sizes"], q["dilations"], strict=True))
+            _fail(f"{name}, stack {letter} (kernel sizes {q['kernel_sizes']}, dilations "
+                  f"{q['dilations']})", problem,
+                  f"each layer adds d·(k − 1) pixels to the field: 1 + {terms}; a single "
+                  "layer does not multiply the field, it adds to it")
+    print(f"✓ {name}: all {len(RECEPTIVE_FIELD_QUESTIONS)} predictions are correct")

@@ -1,14 +1,10 @@
 """The GPU section of every lesson: verify an op on a device, time alternatives, report.
 
 All functions take a ``device`` (``"cpu"`` or ``"cuda"``), so the same code runs in the
-test suite on the CPU everywhere and on the GPU where there is one. A lesson's GPU cell::
+test suite on the CPU everywhere and on the GPU where there is one. A lesson's GPU cell
+is one call, :func:`run_section`::
 
-    if gpu.cuda_available():
-        report = gpu.lesson02("cuda")
-        print(report.table())
-        assert report.ok
-    else:
-        print(gpu.skip_line("02"))
+    report = gpu.run_section("02")  # prints the table, or one line without CUDA
 
 Precision. On NVIDIA GPUs since Ampere, cuDNN runs float32 convolutions in TF32 by
 default (``torch.backends.cudnn.allow_tf32`` is ``True``): the inputs of each multiply
@@ -48,11 +44,14 @@ __all__ = [
     "time_fn",
     "Row",
     "Report",
+    "run_section",
     "lesson01",
     "lesson02",
     "lesson03",
     "lesson04",
     "lesson08",
+    "lesson05",
+    "lesson06",
 ]
 
 
@@ -355,6 +354,38 @@ class Report:
         out += [c.line() for c in self.checks]
         out += list(self.notes)
         return "\n".join(out)
+
+
+def run_section(lesson):
+    """Run a lesson's GPU section: the whole body of its ``## GPU section`` cell.
+
+    With CUDA, runs ``lessonNN("cuda")``, prints its table and raises ``AssertionError``
+    when a check failed; without CUDA, prints :func:`skip_line` and returns None.
+
+    Args:
+        lesson: lesson number, ``5`` or ``"05"``.
+
+    Returns:
+        The :class:`Report`, or None when CUDA is not available.
+
+    Example:
+        >>> run_section("05") if not cuda_available() else None  # doctest: +ELLIPSIS
+        GPU section skipped: CUDA is not available on this machine (lesson 05).
+    """
+    line = skip_line(lesson)  # validates ``lesson``
+    number = int(str(lesson).strip())
+    scenario = globals().get(f"lesson{number:02d}")
+    if scenario is None:
+        raise ValueError(f"lesson must name a lesson with a GPU scenario, got lesson={lesson!r}")
+    if not cuda_available():
+        print(line)
+        return None
+    report = scenario("cuda")
+    print(report.table())
+    if not report.ok:
+        failed = "; ".join(c.line() for c in report.checks if not c.ok) or "no check ran"
+        raise AssertionError(f"lesson {number:02d} GPU checks failed: {failed}")
+    return report
 
 
 # --- lesson scenarios ---
@@ -873,3 +904,202 @@ def lesson08(device="cpu", quick=False) -> Report:
                       "intensity": intensity, "depthwise_flop_share": dw_flops,
                       "depthwise_time_share": dw_time}
     return report
+
+
+def lesson05(device="cpu", quick=False) -> Report:
+    """Lesson 05: transposed convolution vs nearest-upsample + convolution, a ×2 decoder step.
+
+    A decoder-like layer doubles the size of a ``16×256×32×32`` feature map and halves
+    its channels to 128 (quick: ``2×8×6×6`` → 4 channels), float32, TF32 off, no bias,
+    under ``torch.no_grad()``. Four ways, each giving a ``2H × 2W`` output:
+
+    * ``conv_transpose2d`` with ``k=4, s=2, p=1`` (the usual GAN/U-Net choice, even
+      overlap), the baseline;
+    * ``conv_transpose2d`` with ``k=3, s=2, p=1, output_padding=1`` (uneven overlap);
+    * nearest-neighbour upsampling ×2, then a 3×3 convolution with padding 1 (the
+      resize-convolution Odena, Dumoulin & Olah recommend);
+    * the textbook recipe for the ``k=4`` case run literally: insert zeros, pad, and
+      convolve with the flipped kernel (multiplying all the inserted zeros).
+
+    The predicted speed-up of each row is the ratio of its multiply-adds to the
+    baseline's: ``16 : 9 : 36 : 64`` taps per input pixel, so 1.78, 0.44 and 0.25.
+
+    Checks: each variant on the device against a float64 CPU computation (first image),
+    the zero-insertion recipe against the CPU transposed convolution, the baseline with
+    TF32 on, and the checkerboard itself: on a constant input with a constant kernel the
+    interior of the ``k=3`` output varies by a factor 4 (overlap 1, 2, 4 taps) and the
+    ``k=4`` and resize-convolution outputs by a factor 1, as
+    :func:`convlessons.matrix.overlap_counts` predicts.
+
+    Metrics: ``macs`` (by variant), ``measured_speedup`` (by variant, vs the baseline),
+    ``checkerboard_ratio`` (max/min of the interior on constant input, by variant).
+    """
+    import torch.nn.functional as F
+
+    dev = _scenario_args(device, quick)
+    n, c_in, hw, c_out = (2, 8, 6, 4) if quick else (16, 256, 32, 128)
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn(n, c_in, hw, hw, generator=gen)
+    w4 = torch.randn(c_in, c_out, 4, 4, generator=gen) / math.sqrt(4 * c_in)
+    w3 = torch.randn(c_in, c_out, 3, 3, generator=gen) / math.sqrt(2.25 * c_in)
+    wc = torch.randn(c_out, c_in, 3, 3, generator=gen) / math.sqrt(9 * c_in)
+
+    def transposed4(x, w):
+        return F.conv_transpose2d(x, w, stride=2, padding=1)
+
+    def transposed3(x, w):
+        return F.conv_transpose2d(x, w, stride=2, padding=1, output_padding=1)
+
+    def upsample_conv(x, w):
+        return F.conv2d(F.interpolate(x, scale_factor=2, mode="nearest"), w, padding=1)
+
+    def zero_insertion(x, w):  # k=4, s=2, p=1: pad k - p - 1 = 2, flipped, channels swapped
+        z = x.new_zeros(*x.shape[:2], 2 * x.shape[2] - 1, 2 * x.shape[3] - 1)
+        z[:, :, ::2, ::2] = x
+        return F.conv2d(z, w.flip(2, 3).transpose(0, 1), padding=2)
+
+    taps = {"k=4 transposed": 16, "k=3 transposed": 9, "upsample + conv 3x3": 36,
+            "zero insertion + conv": 64}
+    macs = {name: n * c_in * c_out * hw * hw * t for name, t in taps.items()}
+    variants = [
+        ("k=4 transposed", "conv_transpose2d k=4, s=2, p=1", transposed4, w4),
+        ("k=3 transposed", "conv_transpose2d k=3, s=2, p=1, op=1", transposed3, w3),
+        ("upsample + conv 3x3", "nearest ×2 + conv2d 3×3, p=1", upsample_conv, wc),
+        ("zero insertion + conv", "zero insertion + conv2d (k=4 recipe)", zero_insertion, w4),
+    ]
+    rows, checks, speedups = [], [], {}
+    xd = x.to(dev)
+    iters = 5 if quick else 20
+    base = variants[0][1]
+    with torch.no_grad(), tf32(False):
+        for key, label, fn, w in variants:
+            wd = w.to(dev)
+            seconds = time_fn(lambda fn=fn, wd=wd: fn(xd, wd), device=dev,
+                              warmup=2 if quick else 3, iters=iters)
+            rows.append(Row(label, seconds, flops=2.0 * macs[key],
+                            predicted_speedup=taps["k=4 transposed"] / taps[key],
+                            baseline=base))
+    for row, (key, *_) in zip(rows, variants, strict=True):
+        speedups[key] = rows[0].seconds / row.seconds
+    x_check = x[:1]
+    with torch.no_grad():
+        for key, label, fn, w in variants:
+            checks.append(verify(fn, fn, [x_check, w], device=dev,
+                                 name=f"{label} on {dev.type}, TF32 off"))
+        checks.append(verify(zero_insertion, transposed4, [x_check, w4], device=dev,
+                             name=f"zero-insertion recipe on {dev.type} == CPU "
+                                  "conv_transpose2d"))
+        checks.append(verify(transposed4, transposed4, [x_check, w4], device=dev, tf32=True,
+                             name=f"conv_transpose2d k=4 on {dev.type}, TF32 on"))
+        ones = torch.ones(1, 1, 8, 8, device=dev)
+        ratio = {}
+        for key, fn, shape, expected in (
+            ("k=3 transposed", transposed3, (1, 1, 3, 3), 4.0),
+            ("k=4 transposed", transposed4, (1, 1, 4, 4), 1.0),
+            ("upsample + conv 3x3", upsample_conv, (1, 1, 3, 3), 1.0),
+        ):
+            out = fn(ones, torch.ones(shape, device=dev))[0, 0, 2:-2, 2:-2].cpu()
+            ratio[key] = float(out.max() / out.min())
+            checks.append(Check(f"{key}: interior max/min on constant input = "
+                                f"{ratio[key]:g} (overlap map predicts {expected:g})",
+                                abs(ratio[key] - expected), 1e-6,
+                                abs(ratio[key] - expected) <= 1e-6))
+    notes = [
+        f"{n}×{c_in}×{hw}×{hw} → {n}×{c_out}×{2 * hw}×{2 * hw}, float32, TF32 off; "
+        "throughput counts each variant's own multiply-adds (×2 FLOPs)",
+        "multiply-adds: " + ", ".join(f"{k} {v / 1e9:.3g} G" for k, v in macs.items()),
+        "the literal zero-insertion recipe multiplies 3 zeros for every useful product "
+        "at stride 2; libraries run the transposed convolution as the gradient of a "
+        "convolution (cuDNN's dgrad) and skip them",
+    ]
+    return Report(
+        f"lesson 05 · transposed convolution vs upsample + conv on {dev.type}",
+        rows,
+        checks,
+        notes,
+        {"macs": macs, "measured_speedup": speedups, "checkerboard_ratio": ratio},
+    )
+
+
+def lesson06(device="cpu", quick=False) -> Report:
+    """Lesson 06: a dilated 3x3 vs the dense kernel with the same receptive field.
+
+    A 3×3 convolution with dilation ``d`` reads 9 taps spread over a ``(2d+1)²`` window;
+    the dense kernel of that size with zeros between the taps
+    (:func:`convlessons.receptive.dilate_kernel`) gives exactly the same output with
+    ``(2d+1)²`` multiply-adds per output instead of 9. Two pairs, 64 → 64 channels on
+    ``8×64×128×128`` (quick: ``1×4×12×12``, 4 channels), "same" padding, no bias, float32
+    with TF32 off:
+
+    * dense 5×5 (baseline) vs dilated 3×3 with ``d = 2``: predicted speed-up 25/9;
+    * dense 9×9 (baseline) vs dilated 3×3 with ``d = 4``: predicted speed-up 81/9 = 9.
+
+    The predicted speed-up is the ratio of multiply-adds; the measurement shows how much
+    of it the library's dilated kernels deliver. Checks: each dilated conv and each
+    zero-filled dense conv on the device against a float64 CPU dilated conv, on one
+    ``64×32×32`` sample (quick: the whole input) so the reference stays quick.
+
+    Metrics: ``macs`` (by row), ``predicted_speedup`` and ``measured_speedup`` (by dilation).
+    """
+    import torch.nn.functional as F
+
+    from convlessons import receptive
+
+    dev = _scenario_args(device, quick)
+    lib = "cuDNN" if dev.type == "cuda" else "torch CPU"
+    n, c, hw = (1, 4, 12) if quick else (8, 64, 128)
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn(n, c, hw, hw, generator=gen)
+    x_check = x if quick else x[:1, :, :32, :32]
+    xd = x.to(dev)
+    iters = 3 if quick else 20
+    rows, checks, notes, macs = [], [], [], {}
+    predicted, measured = {}, {}
+    for d in (2, 4):
+        w = torch.randn(c, c, 3, 3, generator=gen) / math.sqrt(9 * c)
+        dense_w = receptive.dilate_kernel(w, d)
+        side = dense_w.shape[-1]
+
+        def dilated(v, w, d=d):
+            return F.conv2d(v, w, padding=d, dilation=d)
+
+        def dense(v, w, side=side):
+            return F.conv2d(v, w, padding=side // 2)
+
+        wd, dense_wd = w.to(dev), dense_w.to(dev)
+        base = f"dense {side}×{side}, zeros inserted ({lib})"
+        name = f"dilated 3×3, d={d} ({lib})"
+        macs[base] = n * c * c * side * side * hw * hw
+        macs[name] = n * c * c * 9 * hw * hw
+        predicted[d] = side * side / 9
+        with torch.no_grad(), tf32(False):
+            t_dense = time_fn(lambda wd=dense_wd: dense(xd, wd), device=dev, iters=iters)
+            t_dil = time_fn(lambda wd=wd: dilated(xd, wd), device=dev, iters=iters)
+        rows.append(Row(base, t_dense, flops=2.0 * macs[base], baseline=base))
+        rows.append(Row(name, t_dil, flops=2.0 * macs[name], predicted_speedup=predicted[d],
+                        baseline=base))
+        measured[d] = t_dense / t_dil
+
+        def reference(v, w, d=d):
+            return F.conv2d(v, w, padding=d, dilation=d)
+
+        checks.append(verify(dilated, reference, [x_check, w], device=dev,
+                             name=f"dilated 3×3 d={d} on {dev.type}, TF32 off"))
+        checks.append(verify(lambda v, _w, dw=dense_w, f=dense: f(v, dw), reference,
+                             [x_check, w], device=dev,
+                             name=f"dense {side}×{side} with zeros on {dev.type} == dilated "
+                                  f"3×3 d={d} (float64), TF32 off"))
+        notes.append(
+            f"d={d}: the dilated 3×3 does 9 multiply-adds per output where the dense "
+            f"{side}×{side} does {side * side}: predicted × {predicted[d]:.2f}, measured × "
+            f"{measured[d]:.2f}"
+        )
+    notes.insert(0, f"input {n}×{c}×{hw}×{hw}, {c} → {c} channels, 'same' padding, float32, "
+                    "TF32 off; both convolutions of a pair give the same output")
+    return Report(
+        f"lesson 06 · dilated 3×3 vs dense kernel with the same field on {dev.type}",
+        rows,
+        checks,
+        notes,
+        {"macs": macs, "predicted_speedup": predicted, "measured_speedup": measured},
+    )

@@ -46,6 +46,9 @@ __all__ = [
     "conv3d_explorer",
     "pointwise_explorer",
     "depthwise_explorer",
+    "transposed_explorer",
+    "DILATION_SCHEDULES",
+    "dilation_explorer",
 ]
 
 
@@ -596,9 +599,10 @@ def pointwise_explorer() -> Explorer:
             for name, params, macs, formula in rows
         ]
         lines.append(
-            f"the bottleneck path needs {c.mac_ratio:.2f}× "
-            + ("fewer multiply-adds than the direct one" if c.mac_ratio >= 1 else
-               "the multiply-adds of the direct one, i.e. it costs MORE")
+            f"the bottleneck path needs {c.mac_ratio:.2f}× fewer multiply-adds than the direct one"
+            if c.mac_ratio >= 1 else
+            f"the bottleneck path needs {1 / c.mac_ratio:.2f}× the multiply-adds of the direct "
+            "one: it costs MORE"
         )
         if b >= cin:
             lines.append(f"b = {b} is not smaller than C_in = {cin}: the 1×1 layer does not "
@@ -670,3 +674,226 @@ def depthwise_explorer() -> Explorer:
         return Render(figure=fig, text="\n".join(lines))
 
     return Explorer(controls, render, title="Depthwise separable convolution: cost")
+
+
+# ---------------------------------------------------------------------- lesson 05
+
+
+def transposed_explorer() -> Explorer:
+    """Lesson 05: stride, kernel, padding, output_padding, dilation → output size and overlap.
+
+    The figure is the overlap map of a transposed convolution on a square input
+    (:func:`convlessons.matrix.overlap_counts`, drawn with
+    :func:`convlessons.plotting.coverage_map`): how many kernel taps land on each output
+    cell, one row on top and the whole 2-D map (the outer product of two rows) below.
+    The text gives the output size with its formula, the interior overlap pattern
+    (:func:`convlessons.matrix.interior_overlap`) and whether it is even or will print a
+    checkerboard, and which input sizes the matching strided convolution maps to the
+    transposed convolution's input size (the ambiguity ``output_padding`` resolves).
+    Impossible settings (``output_padding`` not smaller than the stride or the dilation,
+    or padding that crops everything) are explained instead of drawn.
+
+    Returns:
+        An :class:`Explorer`; e.g. ``transposed_explorer().update(kernel_size=4)``.
+    """
+    controls = {
+        "input_size": _slider(4, 1, 8, "input size"),
+        "kernel_size": _slider(3, 1, 7, "kernel size"),
+        "stride": _slider(2, 1, 4, "stride"),
+        "padding": _slider(0, 0, 3, "padding"),
+        "output_padding": _slider(0, 0, 3, "output padding"),
+        "dilation": _slider(1, 1, 3, "dilation"),
+    }
+
+    def render(input_size, kernel_size, stride, padding, output_padding, dilation):
+        import matplotlib.pyplot as plt
+
+        from convlessons import matrix, plotting, shapes
+
+        i, k, s, p, a, d = input_size, kernel_size, stride, padding, output_padding, dilation
+        if a >= s and a >= d:
+            raise ValueError(
+                f"output_padding {a} must be smaller than the stride {s} (or the dilation "
+                f"{d}). A stride-{s} convolution maps exactly {s} neighbouring input sizes "
+                f"to the same output size, and output_padding (0 to {max(s, d) - 1}) says "
+                f"which of them to produce; a larger value would describe an input size "
+                "that no convolution with these settings came from"
+            )
+        full = (i - 1) * s + d * (k - 1) + 1
+        if full - 2 * p + a < 1:
+            raise ValueError(
+                f"padding {p} crops 2×{p} = {2 * p} cells from an uncropped output of only "
+                f"{full} (+ output_padding {a}), leaving nothing; use less padding"
+            )
+        o = shapes.conv_transpose_output_size(i, k, s, p, a, d)
+        row = matrix.overlap_counts(i, k, s, p, a, d)
+        counts = matrix.overlap_counts((i, i), k, s, p, a, d)
+        pattern = matrix.interior_overlap(k, s, d)
+        fig, (top, bottom) = plt.subplots(
+            2, 1, figsize=(min(10, 0.42 * o + 2.2), min(11, 0.42 * (o + 1) + 2.4)),
+            gridspec_kw={"height_ratios": [1.2, max(o, 1)]},
+        )
+        plotting.coverage_map(row, top, title="contributions per output cell, one row")
+        plotting.coverage_map(counts, bottom,
+                              title=f"2-D: the outer product of two rows ({o}×{o})")
+        fig.tight_layout()
+        lines = [
+            f"output size {o}×{o}   ((i − 1)·s − 2p + d·(k − 1) + a + 1 = ({i} − 1)·{s} − "
+            f"2·{p} + {d}·({k} − 1) + {a} + 1 = {o})",
+            f"one row of the overlap map: {row.tolist()}",
+        ]
+        span = d * (k - 1) + 1
+        if len(set(pattern.tolist())) == 1:
+            lines.append(
+                f"even overlap: on a large input, every cell away from the border gets "
+                f"{pattern[0]} contribution(s) per axis ({pattern[0] ** 2} in 2-D): no "
+                "checkerboard from the geometry"
+            )
+        else:
+            why = (f"k = {k} is not a multiple of s = {s}" if d == 1 else
+                   f"the taps at offsets 0, {d}, …, {d * (k - 1)} do not fall evenly on the "
+                   f"{s} positions of a stride period")
+            result = ("a checkerboard" if pattern.min() > 0 else
+                      "a grid of holes, worse than a checkerboard")
+            lines.append(
+                f"uneven overlap: on a large input, away from the border the counts cycle through "
+                f"{pattern.tolist()} per axis ({why}); in 2-D they multiply, from "
+                f"{pattern.min() ** 2} to {pattern.max() ** 2}: {result}"
+            )
+        holes = int((counts == 0).sum())
+        if holes:
+            lines.append(f"{holes} output cell(s) receive no contribution at all (holes)")
+        sources = [n for n in range(1, o + 2 * p + s + d * k + 2)
+                   if n + 2 * p >= span and shapes.conv_output_size(n, k, s, p, d) == i]
+        if sources and o in sources:
+            lines.append(
+                f"a conv2d with the same k, s, p, d maps input sizes {sources} to {i}; "
+                f"output_padding = {a} picks {o}"
+            )
+        elif sources:
+            lines.append(
+                f"a conv2d with the same k, s, p, d maps input sizes {sources} to {i}; "
+                f"output_padding = {a} gives {o}, which none of them is (allowed only "
+                f"because {a} < dilation {d})"
+            )
+        return Render(figure=fig, text="\n".join(lines))
+
+    return Explorer(controls, render, title="transposed convolution: output size and overlap")
+
+
+# ---------------------------------------------------------------------- lesson 06
+
+#: Lesson 06: dilation schedules offered by :func:`dilation_explorer` (any other can be typed).
+DILATION_SCHEDULES = ("1, 2, 4", "2, 2, 2", "1, 2, 5", "1, 2, 3", "1, 2, 4, 8", "4, 4",
+                      "1, 1, 2, 4, 8, 16, 1")
+
+
+def _parse_schedule(text) -> list[int]:
+    """``"1, 2, 4"`` → ``[1, 2, 4]``; a ValueError that explains what to type otherwise."""
+    parts = [p for p in str(text).replace(";", ",").replace(" ", ",").split(",") if p]
+    if not parts or not all(p.isdigit() and int(p) >= 1 for p in parts):
+        raise ValueError(
+            f"the dilation schedule must be positive whole numbers separated by commas, "
+            f"like 1, 2, 4; got {text!r}"
+        )
+    if len(parts) > 12:
+        raise ValueError(f"at most 12 layers can be explored here, got {len(parts)} in {text!r}")
+    return [int(p) for p in parts]
+
+
+def dilation_explorer(max_field=99) -> Explorer:
+    """Lesson 06: a dilation schedule and a kernel size → the measured receptive field.
+
+    Controls: the schedule (a combo box: pick one of :data:`DILATION_SCHEDULES` or type
+    your own, e.g. ``"1, 3, 9"``), the kernel size ``k`` of every layer, and how many of
+    the schedule's first layers to use. The figure is
+    :func:`convlessons.plotting.coverage_map` of
+    :func:`convlessons.receptive.receptive_field_map` on an input exactly as large as the
+    receptive field: each cell holds the number of paths from that input pixel to the
+    output unit, and hatched zeros are holes (gridding). The text gives the receptive
+    field after each layer by the formula (:func:`convlessons.shapes.receptive_fields`),
+    the measured field and hole count, and the weights of the stack next to those of a
+    single dense layer with the same receptive field.
+
+    Args:
+        max_field: largest receptive field drawn; beyond it only the numbers are shown.
+
+    Returns:
+        An :class:`Explorer`; e.g. ``dilation_explorer().update(schedule="2, 2, 2")``.
+    """
+    if isinstance(max_field, bool) or not isinstance(max_field, int) or max_field < 1:
+        raise ValueError(f"max_field must be a positive int, got max_field={max_field!r}")
+    controls = {
+        "schedule": ipywidgets.Combobox(
+            value=DILATION_SCHEDULES[0], options=list(DILATION_SCHEDULES),
+            description="dilations", ensure_option=False, continuous_update=False,
+            placeholder="e.g. 1, 2, 4", style={"description_width": "initial"},
+        ),
+        "kernel_size": _slider(3, 1, 7, "kernel size"),
+        "layers": _slider(3, 1, 12, "layers used"),
+    }
+
+    def fit_layers(change=None):
+        try:
+            n = len(_parse_schedule(controls["schedule"].value))
+        except ValueError:
+            return  # render explains the bad schedule
+        controls["layers"].max = n
+        controls["layers"].value = n
+
+    controls["schedule"].observe(fit_layers, names="value")
+
+    def render(schedule, kernel_size, layers):
+        import matplotlib.pyplot as plt
+
+        from convlessons import cost, plotting, receptive, shapes
+
+        ds = _parse_schedule(schedule)
+        k = kernel_size
+        if not isinstance(k, int) or isinstance(k, bool) or k < 1:
+            raise ValueError(f"the kernel size must be a positive int, got {k!r}")
+        if not isinstance(layers, int) or isinstance(layers, bool) or layers < 1:
+            raise ValueError(f"layers used must be a positive int, got {layers!r}")
+        note = ""
+        if layers < len(ds):
+            note = f" (the first {layers} of {len(ds)} layers)"
+            ds = ds[:layers]
+        shown = ", ".join(str(d) for d in ds)
+        fields = shapes.receptive_fields([k] * len(ds), dilations=ds)
+        rf = fields[-1]
+        weights = len(ds) * k * k
+        lines = [
+            f"dilations {shown}{note}, {k}×{k} kernels: receptive field after each layer "
+            + ", ".join(str(f) for f in fields)
+            + f"   (1 + Σ d·(k − 1) = 1 + {k - 1}·({' + '.join(str(d) for d in ds)}) = {rf})",
+        ]
+        fig = None
+        if rf <= max_field:
+            coverage = receptive.receptive_field_map(
+                receptive.dilated_stack(ds, k, padding="valid"), rf)
+            extent = receptive.field_extent(coverage)
+            holes = receptive.count_holes(coverage)
+            fig, ax = plt.subplots(figsize=(5.6, 5.6))
+            plotting.coverage_map(coverage, ax, annotate=rf <= 21,
+                                  title=f"paths from each input pixel to the output unit\n"
+                                        f"dilations {shown}, {k}×{k} kernels")
+            lines.append(
+                f"measured by autograd: {extent[0]}×{extent[1]} field, "
+                + (f"{holes} hole(s) in {rf * rf} cells: the output never sees them "
+                   "(gridding)" if holes else "no holes: every pixel in the field is seen")
+            )
+        else:
+            lines.append(f"a {rf}×{rf} field is too large to draw here (limit {max_field}); "
+                         "the formula still holds")
+        dense = cost.conv_params(1, 1, rf, bias=False)
+        lines.append(
+            f"weights (one channel): {len(ds)} layers × {k}·{k} = {weights:,}; one dense "
+            f"{rf}×{rf} layer with the same field: {dense:,}"
+        )
+        lines.append(
+            f"weights (64 → 64 channels): stack {weights * 64 * 64:,}; dense "
+            f"{dense * 64 * 64:,}"
+        )
+        return Render(figure=fig, text="\n".join(lines))
+
+    return Explorer(controls, render, title="dilation schedules and receptive fields")

@@ -153,3 +153,27 @@ def test_report_table_speedups_and_ok():
     assert not gpu.Report("t", rows, [gpu.Check("c", 2.0, 1.0, False)]).ok
     with pytest.raises(ValueError, match="seconds"):
         gpu.Row("zero", 0.0)
+
+
+def test_run_section_without_cuda_prints_one_line(capsys, monkeypatch):
+    monkeypatch.setattr(gpu, "cuda_available", lambda: False)
+    assert gpu.run_section("02") is None
+    out = capsys.readouterr()
+    assert out.out == gpu.skip_line("02") + "\n"
+    assert out.err == ""
+
+
+def test_run_section_rejects_unknown_lessons():
+    with pytest.raises(ValueError, match="lesson="):
+        gpu.run_section("99")
+    with pytest.raises(TypeError, match="lesson="):
+        gpu.run_section(2.5)
+
+
+def test_run_section_raises_when_a_check_fails(monkeypatch, capsys):
+    bad = gpu.Report("fake", [gpu.Row("a", 1e-3)], [gpu.Check("x", 1.0, 1e-6, False)])
+    monkeypatch.setattr(gpu, "cuda_available", lambda: True)
+    monkeypatch.setattr(gpu, "lesson02", lambda device: bad)
+    with pytest.raises(AssertionError, match="lesson 02 GPU checks failed"):
+        gpu.run_section(2)
+    assert "fake" in capsys.readouterr().out
