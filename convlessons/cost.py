@@ -688,7 +688,7 @@ def standard_mults(n, m):
 
 
 def separable_mults(n, m):
-    """Multiplications of a spatially separable ``m x m`` kernel: an ``m x 1``, then a ``1 x m`` pass.
+    """Multiplications of a separable ``m x m`` kernel run as an ``m x 1``, then a ``1 x m`` pass.
 
     The column pass stops at ``(n - m + 1) * n`` positions of the ``n x n`` image (``m``
     multiplications each) and leaves an ``(n - m + 1) x n`` intermediate; the row pass

@@ -47,6 +47,18 @@ __all__ = [
     "check_dilated_conv1d",
     "RECEPTIVE_FIELD_QUESTIONS",
     "check_receptive_field_predictions",
+    "check_separable_blur",
+    "SEPARABLE_MULT_KEYS",
+    "check_separable_mults",
+    "check_rank1_kernel",
+    "FLATTENED_COST_QUESTION",
+    "check_flattened_costs",
+    "check_grouped_conv",
+    "GROUPED_PARAMS_QUESTION",
+    "check_grouped_params",
+    "check_channel_shuffle",
+    "SHUFFLE_QUESTIONS",
+    "check_shuffle_predictions",
 ]
 
 
@@ -742,7 +754,7 @@ def check_depthwise_separable_costs(answers) -> None:
     Example:
         >>> check_depthwise_separable_costs(
         ...     {"standard": 7372800, "depthwise": 115200, "pointwise": 294912})
-        ✓ depthwise separable costs: 7,372,800 vs 115,200 + 294,912 = 410,112 multiplications (ratio 0.0556)
+        ✓ depthwise separable costs: 115,200 + 294,912 = 410,112 vs 7,372,800 (0.0556)
     """
     from convlessons import cost
 
@@ -769,9 +781,8 @@ def check_depthwise_separable_costs(answers) -> None:
         if problem:
             _fail(f"{name}, {key}", problem, _DEPTHWISE_COST_HINTS[key])
     total = expected["depthwise"] + expected["pointwise"]
-    print(f"✓ {name}: {expected['standard']:,} vs {expected['depthwise']:,} + "
-          f"{expected['pointwise']:,} = {total:,} multiplications (ratio "
-          f"{total / expected['standard']:.4f})")
+    print(f"✓ {name}: {expected['depthwise']:,} + {expected['pointwise']:,} = {total:,} vs "
+          f"{expected['standard']:,} ({total / expected['standard']:.4f})")
 
 
 # ---------------------------------------------------------------------- lesson 05
@@ -979,3 +990,407 @@ def check_receptive_field_predictions(answers) -> None:
                   f"each layer adds d·(k − 1) pixels to the field: 1 + {terms}; a single "
                   "layer does not multiply the field, it adds to it")
     print(f"✓ {name}: all {len(RECEPTIVE_FIELD_QUESTIONS)} predictions are correct")
+
+
+# ---------------------------------------------------------------------- lesson 07
+
+
+def check_separable_blur(fn) -> None:
+    """Lesson 07, exercise 1: ``fn(image, column, row)``, a separable filter as two 1-D passes.
+
+    ``image`` is a 2-D array ``(H, W)``, ``column`` has ``kh`` taps and ``row`` ``kw``
+    taps; the result must be the 'valid' cross-correlation of ``image`` with
+    ``np.outer(column, row)``, of shape ``(H - kh + 1, W - kw + 1)``. It is compared with
+    :func:`convlessons.functional.conv2d` run with that outer product, on Gaussian blurs,
+    a Sobel filter, non-square kernels and non-square images.
+
+    Raises:
+        AssertionError: the first case that differs, with its arguments and a hint.
+
+    Example:
+        >>> from convlessons import functional
+        >>> check_separable_blur(lambda x, c, r: functional.spatially_separable_conv2d(
+        ...     x[None, None], c, r)[0, 0])
+        ✓ separable blur: all 5 cases match the reference
+    """
+    from convlessons import filters, functional
+
+    rng = np.random.default_rng(7)
+    cases = [
+        (rng.standard_normal((6, 6)), filters.gaussian1d(3, 1.0), filters.gaussian1d(3, 1.0)),
+        (rng.standard_normal((12, 9)), filters.gaussian1d(5, 1.5), filters.gaussian1d(5, 1.5)),
+        (rng.integers(0, 5, (5, 5)).astype(float), np.array(filters.SMOOTHING_1D),
+         np.array(filters.DERIVATIVE_1D)),
+        (rng.standard_normal((7, 10)), rng.standard_normal(2), rng.standard_normal(4)),
+        (rng.standard_normal((4, 8)), rng.standard_normal(4), rng.standard_normal(1)),
+    ]
+
+    def reference(image, column, row):
+        return functional.conv2d(image[None, None], np.outer(column, row)[None, None])[0, 0]
+
+    check_function(
+        fn, reference, cases, name="separable blur", atol=1e-9,
+        hint="first slide the column down every column of the image (output "
+             "(H - kh + 1) × W), then slide the row along every row of that intermediate "
+             "(output (H - kh + 1) × (W - kw + 1)); no kernel flip, no padding",
+    )
+
+
+#: Lesson 07, exercise 2: the keys the learner fills in, in the order of the question.
+SEPARABLE_MULT_KEYS = ("standard", "column_pass", "row_pass", "separable")
+
+
+def check_separable_mults(answers, *, n=7, m=3) -> None:
+    """Lesson 07, exercise 2: predicted multiplication counts on an ``n × n`` image.
+
+    The truth is what the loop code does (stride 1, no padding), as given by
+    :func:`convlessons.cost.standard_mults` and :func:`convlessons.cost.separable_mults`:
+    ``standard = (n - m + 1)² m²``, ``column_pass = n (n - m + 1) m``,
+    ``row_pass = (n - m + 1)² m`` and ``separable = column_pass + row_pass``.
+
+    Args:
+        answers: dict with the keys of :data:`SEPARABLE_MULT_KEYS`, one int each.
+        n: image side (positive int).
+        m: kernel side (positive int, at most ``n``).
+
+    Raises:
+        AssertionError: a missing key or the first wrong count, expected vs got, and a hint.
+        TypeError, ValueError: ``n`` or ``m`` themselves are invalid.
+
+    Example:
+        >>> check_separable_mults({"standard": 81, "column_pass": 45, "row_pass": 27,
+        ...                        "separable": 72}, n=5, m=3)
+        ✓ separable multiplications (N=5, m=3): standard 81, separable 45 + 27 = 72
+    """
+    from convlessons import cost
+
+    standard = cost.standard_mults(n, m)  # validates n and m
+    o = n - m + 1
+    truth = {
+        "standard": (standard, f"the {m}×{m} kernel stops at ({n} − {m} + 1)² positions "
+                               f"and multiplies {m}·{m} pairs at each"),
+        "column_pass": (n * o * m, f"the {m}×1 column fits ({n} − {m} + 1) times down each "
+                                   f"of the {n} columns, {m} multiplications each"),
+        "row_pass": (o * o * m, f"the intermediate is {o}×{n}; the 1×{m} row fits "
+                                f"{o} times along each of its {o} rows, {m} each"),
+        "separable": (cost.separable_mults(n, m), "add the two passes"),
+    }
+    name = f"separable multiplications (N={n}, m={m})"
+    if not isinstance(answers, dict):
+        _fail(name, f"expected a dict with the keys {list(SEPARABLE_MULT_KEYS)}, got "
+              f"{type(answers).__name__}", "answers = {'standard': ..., 'column_pass': ..., "
+              "'row_pass': ..., 'separable': ...}")
+    missing = [key for key in SEPARABLE_MULT_KEYS if key not in answers]
+    if missing:
+        _fail(name, f"missing the key(s) {missing}", f"fill in all of {list(SEPARABLE_MULT_KEYS)}")
+    for key in SEPARABLE_MULT_KEYS:
+        expected, hint = truth[key]
+        problem = _value_problem(answers[key], expected)
+        if problem:
+            _fail(f"{name}, {key}", problem, hint)
+    print(f"✓ {name}: standard {standard:,}, separable {truth['column_pass'][0]:,} + "
+          f"{truth['row_pass'][0]:,} = {truth['separable'][0]:,}")
+
+
+# ---------------------------------------------------------------------- lesson 09
+
+
+def check_rank1_kernel(fn) -> None:
+    """Lesson 09, exercise 1: ``fn(lateral, vertical, horizontal)`` builds the 3-D kernels.
+
+    ``lateral`` is ``(C_out, C_in)``, ``vertical`` ``(C_out, kh)``, ``horizontal``
+    ``(C_out, kw)``; the result must be the ``(C_out, C_in, kh, kw)`` array
+    ``W[o, c, i, j] = lateral[o, c] * vertical[o, i] * horizontal[o, j]``, compared with
+    :func:`convlessons.functional.rank1_kernel` on an integer case, one filter, a
+    non-square kernel and random filter banks.
+
+    Raises:
+        AssertionError: the first case that differs, with its arguments and a hint.
+
+    Example:
+        >>> check_rank1_kernel(lambda a, b, c: np.einsum("oc,oi,oj->ocij", a, b, c))
+        ✓ rank1_kernel: all 5 cases match the reference
+    """
+    from convlessons import functional
+
+    rng = np.random.default_rng(9)
+
+    def ints(*shape):
+        return rng.integers(-2, 3, size=shape).astype(float)
+
+    cases = [
+        (np.array([[1.0, -1.0, 2.0]]), np.array([[1.0, 2.0, 1.0]]), np.array([[-1.0, 0.0, 1.0]])),
+        (ints(2, 3), ints(2, 3), ints(2, 3)),
+        (ints(4, 2), ints(4, 5), ints(4, 1)),
+        (rng.standard_normal((3, 8)), rng.standard_normal((3, 3)), rng.standard_normal((3, 5))),
+        (rng.standard_normal((6, 1)), rng.standard_normal((6, 7)), rng.standard_normal((6, 7))),
+    ]
+    check_function(
+        fn, functional.rank1_kernel, cases, name="rank1_kernel", atol=1e-10,
+        hint="one einsum: np.einsum('oc,oi,oj->ocij', lateral, vertical, horizontal); the "
+             "letter o is shared by all three (one set of vectors per filter), so it is "
+             "not summed",
+    )
+
+
+#: Lesson 09, exercise 2: the layer whose cost the learner predicts (square kernel,
+#: "same" padding, stride 1, biases not counted, one input image).
+FLATTENED_COST_QUESTION = {"in_channels": 64, "out_channels": 128, "kernel_size": 3,
+                           "input_size": 16, "padding": 1}
+
+_FLATTENED_COST_HINTS = {
+    "standard_weights": "C_out filters of C_in × k × k weights",
+    "flattened_weights": "each of the C_out filters keeps three vectors: C_in + k + k weights",
+    "standard_macs": "one multiply per weight at each of the H · W output positions",
+    "flattened_macs": "three passes over H · W positions for each of the C_out maps: the "
+                      "lateral pass costs C_in per value, the vertical k, the horizontal k",
+}
+
+
+def check_flattened_costs(answers) -> None:
+    """Lesson 09, exercise 2: weights and multiply-adds of :data:`FLATTENED_COST_QUESTION`.
+
+    Args:
+        answers: dict of ints with the keys ``"standard_weights"``, ``"flattened_weights"``,
+            ``"standard_macs"`` and ``"flattened_macs"``: an ordinary convolution layer and
+            its flattened replacement (biases not counted; multiply-adds for one image).
+
+    Raises:
+        AssertionError: a missing or extra key, or the first wrong number, expected vs
+            got, with a hint.
+
+    Example:
+        >>> check_flattened_costs({"standard_weights": 73728, "flattened_weights": 8960,
+        ...                        "standard_macs": 18874368, "flattened_macs": 2293760})
+        ... # doctest: +ELLIPSIS
+        ✓ flattened costs: 73,728 vs 8,960 weights (8.2× fewer), 18,874,368 vs ...
+    """
+    from convlessons import cost
+
+    name = "flattened costs"
+    q = FLATTENED_COST_QUESTION
+    keys = sorted(_FLATTENED_COST_HINTS)
+    if not isinstance(answers, dict):
+        _fail(name, f"expected a dict with the keys {keys}, got {type(answers).__name__}",
+              "write answers = {'standard_weights': ..., 'flattened_weights': ..., ...}")
+    missing = sorted(set(keys) - set(answers))
+    extra = sorted(set(answers) - set(keys))
+    if missing or extra:
+        _fail(name, f"expected the keys {keys}, missing {missing}, unexpected {extra}",
+              "one int per key")
+    c, n, k, hw, p = (q["in_channels"], q["out_channels"], q["kernel_size"], q["input_size"],
+                      q["padding"])
+    expected = {
+        "standard_weights": cost.conv_params(c, n, k, bias=False),
+        "flattened_weights": cost.flattened_params(c, n, k, bias=False),
+        "standard_macs": cost.conv_macs(c, n, k, hw + 2 * p - k + 1),
+        "flattened_macs": cost.flattened_macs(c, n, k, hw, padding=p),
+    }
+    for key, value in expected.items():
+        problem = _value_problem(answers[key], value)
+        if problem:
+            _fail(f"{name}, {key}", problem, _FLATTENED_COST_HINTS[key])
+    e = expected
+    print(f"✓ {name}: {e['standard_weights']:,} vs {e['flattened_weights']:,} weights "
+          f"({e['standard_weights'] / e['flattened_weights']:.1f}× fewer), "
+          f"{e['standard_macs']:,} vs {e['flattened_macs']:,} multiply-adds "
+          f"({e['standard_macs'] / e['flattened_macs']:.1f}× fewer)")
+
+
+# ---------------------------------------------------------------------- lesson 10
+
+
+def check_grouped_conv(fn) -> None:
+    """Lesson 10, exercise 1: ``fn(x, weight, groups)`` computes a grouped convolution.
+
+    ``x`` is ``(N, C_in, H, W)`` and ``weight`` is ``(C_out, C_in / groups, kH, kW)``;
+    stride 1, no padding, no bias. The result is compared with
+    :func:`convlessons.functional.conv2d` with ``groups=groups`` on an integer case, the
+    standard case (``groups=1``), a depthwise case (``groups=C_in``), a case with more
+    output than input channels, and a batch of two with a non-square kernel.
+
+    Raises:
+        AssertionError: the first case that differs, with its arguments and a hint.
+
+    Example:
+        >>> from convlessons import functional
+        >>> check_grouped_conv(lambda x, w, g: functional.conv2d(x, w, groups=g))
+        ✓ grouped_conv: all 5 cases match the reference
+    """
+    from convlessons import functional
+
+    rng = np.random.default_rng(10)
+
+    def ints(*shape):
+        return rng.integers(-2, 3, size=shape).astype(float)
+
+    def normal(*shape):
+        return rng.standard_normal(shape)
+
+    cases = [
+        (ints(1, 4, 4, 4), ints(4, 2, 2, 2), 2),
+        (normal(1, 3, 5, 5), normal(2, 3, 3, 3), 1),
+        (normal(1, 6, 6, 6), normal(6, 1, 3, 3), 6),
+        (normal(1, 4, 5, 6), normal(8, 1, 3, 3), 4),
+        (normal(2, 6, 7, 5), normal(9, 2, 3, 2), 3),
+    ]
+
+    def reference(x, weight, groups):
+        return functional.conv2d(x, weight, groups=groups)
+
+    check_function(
+        fn, reference, cases, name="grouped_conv", atol=1e-8,
+        hint="for j in range(groups): convolve x[:, j*C_in/g:(j+1)*C_in/g] with "
+             "weight[j*C_out/g:(j+1)*C_out/g] (functional.conv2d, groups=1), then "
+             "np.concatenate the pieces along axis 1",
+    )
+
+
+#: Lesson 10, exercise 2: the layer whose parameters the learner predicts for each g.
+GROUPED_PARAMS_QUESTION = {"in_channels": 64, "out_channels": 128, "kernel_size": 3,
+                           "bias": True, "groups": (1, 2, 4, 32, 64)}
+
+
+def check_grouped_params(answers) -> None:
+    """Lesson 10, exercise 2: parameters of :data:`GROUPED_PARAMS_QUESTION`'s layer per g.
+
+    Args:
+        answers: dict ``{g: parameters}`` (ints, biases included) for every ``g`` in
+            ``GROUPED_PARAMS_QUESTION["groups"]``.
+
+    Raises:
+        AssertionError: a missing or extra key, or the first wrong count, expected vs
+            got, with a hint.
+
+    Example:
+        >>> check_grouped_params({1: 73856, 2: 36992, 4: 18560, 32: 2432, 64: 1280})
+        ✓ grouped parameters: g=1: 73,856, g=2: 36,992, g=4: 18,560, g=32: 2,432, g=64: 1,280
+    """
+    from convlessons import cost
+
+    name = "grouped parameters"
+    q = GROUPED_PARAMS_QUESTION
+    wanted = list(q["groups"])
+    if not isinstance(answers, dict):
+        _fail(name, f"expected a dict like {{1: ..., 2: ...}}, got {type(answers).__name__}",
+              "write answers = {1: ..., 2: ..., 4: ..., 32: ..., 64: ...}")
+    missing = sorted(set(wanted) - set(answers))
+    extra = sorted(set(answers) - set(wanted), key=repr)
+    if missing or extra:
+        _fail(name, f"expected the keys {wanted}, missing {missing}, unexpected {extra}",
+              "one int per number of groups g (the keys are ints, not strings)")
+    expected = {g: cost.conv_params(q["in_channels"], q["out_channels"], q["kernel_size"],
+                                    groups=g, bias=q["bias"]) for g in wanted}
+    for g in wanted:
+        problem = _value_problem(answers[g], expected[g])
+        if problem:
+            _fail(f"{name}, g={g}", problem,
+                  "weights k·k·(C_in/g)·C_out, i.e. the standard count divided by g; the "
+                  "C_out biases do not shrink with g")
+    print(f"✓ {name}: " + ", ".join(f"g={g}: {expected[g]:,}" for g in wanted))
+
+
+# ---------------------------------------------------------------------- lesson 11
+
+
+def check_channel_shuffle(fn) -> None:
+    """Lesson 11, exercise 1: ``fn(x, groups)`` shuffles the channels of a numpy array.
+
+    ``x`` is ``(N, C, H, W)`` (one case is ``(N, C, L)``), ``groups`` divides ``C``; the
+    result is compared with :func:`convlessons.functional.channel_shuffle` on channel
+    indices (so a wrong order shows which channel went where), on random values, with
+    one group (nothing moves), with one channel per group, and on a 3-D input.
+
+    Raises:
+        AssertionError: the first case that differs, with its arguments and a hint.
+
+    Example:
+        >>> check_channel_shuffle(lambda x, g: x.reshape(x.shape[0], g, -1, *x.shape[2:])
+        ...                       .swapaxes(1, 2).reshape(x.shape))
+        ✓ channel_shuffle: all 6 cases match the reference
+    """
+    from convlessons import functional
+
+    rng = np.random.default_rng(11)
+
+    def labelled(n, c, *rest):
+        return np.broadcast_to(np.arange(c, dtype=float).reshape(1, c, *([1] * len(rest))),
+                               (n, c, *rest)).copy()
+
+    cases = [
+        (labelled(1, 12, 1, 1), 3),
+        (labelled(1, 6, 2, 2), 2),
+        (rng.standard_normal((2, 12, 3, 4)), 4),
+        (rng.standard_normal((1, 5, 2, 2)), 1),
+        (rng.standard_normal((2, 4, 3, 3)), 4),
+        (rng.standard_normal((3, 8, 5)), 2),
+    ]
+    check_function(
+        fn, functional.channel_shuffle, cases, name="channel_shuffle", atol=0,
+        hint="view the channel axis as (groups, C // groups) with reshape, swap those two "
+             "axes (swapaxes or transpose), and reshape back to x.shape",
+    )
+
+
+#: Lesson 11, exercise 2: a shuffle of ``channels`` channels in ``groups`` groups between
+#: two grouped layers (``C → C`` channels, ``groups`` groups each).
+SHUFFLE_QUESTIONS = {"channels": 12, "groups": 3, "channel": 5}
+
+_SHUFFLE_HINTS = {
+    "destination": "channel 5 is position j of group i with 5 = i·n + j (n = C/g channels "
+                   "per group); after the shuffle it sits at j·g + i",
+    "source": "read the shuffled order: position p = j·g + i holds channel i·n + j",
+    "reads_without_shuffle": "a grouped layer only reads its own group, and so does the next "
+                             "one: the groups never meet",
+    "reads_with_shuffle": "after the shuffle each group of GConv2 holds one channel from "
+                          "every group of GConv1 (here C/g ≥ g)",
+}
+
+
+def check_shuffle_predictions(answers) -> None:
+    """Lesson 11, exercise 2: where channels go in the shuffle of :data:`SHUFFLE_QUESTIONS`.
+
+    Args:
+        answers: dict with four ints: ``"destination"`` (the position channel 5 moves
+            to), ``"source"`` (the channel that lands at position 5), and the number of
+            input channels one output channel of GConv1 → GConv2 depends on,
+            ``"reads_without_shuffle"`` and ``"reads_with_shuffle"``.
+
+    Raises:
+        AssertionError: a missing or extra key, or the first wrong number, expected vs
+            got, with a hint.
+
+    Example:
+        >>> check_shuffle_predictions({"destination": 4, "source": 9,
+        ...                            "reads_without_shuffle": 4, "reads_with_shuffle": 12})
+        ✓ shuffle predictions: channel 5 → position 4, position 5 ← channel 9; GConv2 reads 4 input channels without the shuffle, 12 with it
+    """
+    from convlessons import connectivity
+
+    name = "shuffle predictions"
+    q = SHUFFLE_QUESTIONS
+    if not isinstance(answers, dict):
+        _fail(name, f"expected a dict like {{'destination': ..., ...}}, got "
+              f"{type(answers).__name__}", "write answers = {'destination': ..., 'source': "
+              "..., 'reads_without_shuffle': ..., 'reads_with_shuffle': ...}")
+    missing = sorted(set(_SHUFFLE_HINTS) - set(answers))
+    extra = sorted(set(answers) - set(_SHUFFLE_HINTS), key=repr)
+    if missing or extra:
+        _fail(name, f"expected the keys {sorted(_SHUFFLE_HINTS)}, missing {missing}, "
+              f"unexpected {extra}", "one int per key")
+    c, g, k = q["channels"], q["groups"], q["channel"]
+    perm = connectivity.shuffle_permutation(c, g)
+    expected = {
+        "destination": int(perm[:, k].argmax()),
+        "source": int(perm[k].argmax()),
+        "reads_without_shuffle": int(
+            connectivity.stacked_connectivity(c, g, 2, shuffle=False)[0].sum()),
+        "reads_with_shuffle": int(connectivity.stacked_connectivity(c, g, 2)[0].sum()),
+    }
+    for key, value in expected.items():
+        problem = _value_problem(answers[key], value)
+        if problem:
+            _fail(f"{name}, {key}", problem, _SHUFFLE_HINTS[key])
+    print(f"✓ {name}: channel {k} → position {expected['destination']}, position {k} ← "
+          f"channel {expected['source']}; GConv2 reads {expected['reads_without_shuffle']} "
+          f"input channels without the shuffle, {expected['reads_with_shuffle']} with it")

@@ -52,6 +52,9 @@ __all__ = [
     "lesson08",
     "lesson05",
     "lesson06",
+    "lesson07",
+    "lesson09",
+    "lesson10",
 ]
 
 
@@ -898,7 +901,8 @@ def lesson08(device="cpu", quick=False) -> Report:
         f"FLOP ratio standard / separable = {flop_ratio:.2f}; measured speed-up "
         f"{measured:.2f}",
         f"the depthwise step is {100 * dw_flops:.1f}% of the separable FLOPs and "
-        f"{100 * dw_time:.1f}% of its two steps' time",
+        f"{100 * dw_time:.1f}% of its two steps' time; it moved "
+        f"{traffic['depthwise'] / seconds['depthwise'] / 1e9:.3g} GB/s",
     ]
     report.metrics = {"flop_ratio": flop_ratio, "measured_speedup": measured,
                       "intensity": intensity, "depthwise_flop_share": dw_flops,
@@ -983,7 +987,7 @@ def lesson05(device="cpu", quick=False) -> Report:
         speedups[key] = rows[0].seconds / row.seconds
     x_check = x[:1]
     with torch.no_grad():
-        for key, label, fn, w in variants:
+        for _key, label, fn, w in variants:
             checks.append(verify(fn, fn, [x_check, w], device=dev,
                                  name=f"{label} on {dev.type}, TF32 off"))
         checks.append(verify(zero_insertion, transposed4, [x_check, w4], device=dev,
@@ -1103,3 +1107,362 @@ def lesson06(device="cpu", quick=False) -> Report:
         notes,
         {"macs": macs, "predicted_speedup": predicted, "measured_speedup": measured},
     )
+
+
+def lesson07(device="cpu", quick=False) -> Report:
+    """Lesson 07: a large Gaussian blur as one 2-D convolution vs two 1-D convolutions.
+
+    A batch of ``8×3×1024×1024`` images (quick: ``1×2×40×40``) is blurred channel by
+    channel (``groups=C``, "same" padding, stride 1) with Gaussian kernels of side
+    ``m = 7, 15, 31`` (sigma ``m / 6``, :func:`convlessons.filters.gaussian1d`), two ways:
+
+    * one ``m×m`` convolution with the outer-product kernel (cuDNN on a GPU);
+    * an ``m×1`` convolution followed by a ``1×m`` one (the separable passes).
+
+    With "same" padding each pass writes every pixel, so the multiply-adds per pixel are
+    ``m²`` against ``2m`` and the predicted speed-up is ``m / 2`` (15.5 for 31×31). The
+    notes give each variant's arithmetic intensity (FLOPs per byte of the least memory
+    traffic, float32): the 2-D blur does ``m² / 4`` FLOP/byte, each 1-D pass only
+    ``m / 4``, so the separable passes can become memory-bound and fall short of ``m / 2``.
+    Timed in float32 with TF32 off, under ``torch.no_grad()``.
+
+    Checks, for every ``m``: the separable passes on the device against a float64 CPU
+    2-D convolution with the outer-product kernel (on one image crop), and the 2-D
+    convolution on the device against the same reference.
+
+    Metrics: ``predicted_speedup`` and ``measured_speedup`` (dicts by ``m``),
+    ``intensity`` (dict by row name, FLOP/byte).
+    """
+    import torch.nn.functional as F
+
+    from convlessons import filters
+
+    dev = _scenario_args(device, quick)
+    lib = "cuDNN" if dev.type == "cuda" else "torch CPU"
+    n, c, hw = (1, 2, 40) if quick else (8, 3, 1024)
+    sizes = (7, 15, 31)
+    gen = torch.Generator().manual_seed(0)
+    x = torch.rand(n, c, hw, hw, generator=gen)
+    xd = x.to(dev)
+    crop = x[:1, :, :96, :96]
+
+    def blur2d(x, column, row):
+        m = column.numel()
+        w = torch.outer(column, row).expand(x.shape[1], 1, m, m)
+        return F.conv2d(x, w, padding=m // 2, groups=x.shape[1])
+
+    def separable(x, column, row):
+        m, ch = column.numel(), x.shape[1]
+        y = F.conv2d(x, column.reshape(1, 1, m, 1).expand(ch, 1, m, 1), padding=(m // 2, 0),
+                     groups=ch)
+        return F.conv2d(y, row.reshape(1, 1, 1, m).expand(ch, 1, 1, m), padding=(0, m // 2),
+                        groups=ch)
+
+    rows, checks, notes = [], [], []
+    predicted, measured, intensity = {}, {}, {}
+    pixels = n * c * hw * hw
+    iters, warm = (3, 1) if quick else (20, 3)
+    with torch.no_grad(), tf32(False):
+        for m in sizes:
+            g = torch.from_numpy(filters.gaussian1d(m, m / 6.0))
+            gd = g.to(dev, torch.float32)
+            w2d = torch.outer(gd, gd).expand(c, 1, m, m).contiguous()
+            wc = gd.reshape(1, 1, m, 1).expand(c, 1, m, 1).contiguous()
+            wr = gd.reshape(1, 1, 1, m).expand(c, 1, 1, m).contiguous()
+            p = m // 2
+
+            def one(w2d=w2d, p=p):
+                return F.conv2d(xd, w2d, padding=p, groups=c)
+
+            def two(wc=wc, wr=wr, p=p):
+                return F.conv2d(F.conv2d(xd, wc, padding=(p, 0), groups=c), wr,
+                                padding=(0, p), groups=c)
+
+            base = f"{m}×{m} blur, one 2-D conv ({lib})"
+            name = f"{m}×{m} blur, {m}×1 then 1×{m}"
+            t_one = time_fn(one, device=dev, warmup=warm, iters=iters)
+            t_two = time_fn(two, device=dev, warmup=warm, iters=iters)
+            flops_one, flops_two = 2.0 * pixels * m * m, 2.0 * pixels * 2 * m
+            bytes_one, bytes_two = 8.0 * pixels, 16.0 * pixels
+            predicted[m] = m * m / (2 * m)
+            rows.append(Row(base, t_one, flops=flops_one, bytes=bytes_one, baseline=base))
+            rows.append(Row(name, t_two, flops=flops_two, bytes=bytes_two,
+                            predicted_speedup=predicted[m], baseline=base))
+            measured[m] = t_one / t_two
+            intensity[base], intensity[name] = flops_one / bytes_one, flops_two / bytes_two
+            checks.append(verify(separable, blur2d, [crop, g, g], device=dev,
+                                 name=f"{m}×1 then 1×{m} on {dev.type} vs one {m}×{m} conv "
+                                      "(float64 CPU)"))
+            checks.append(verify(blur2d, blur2d, [crop, g, g], device=dev,
+                                 name=f"{m}×{m} conv on {dev.type} vs float64 CPU"))
+    notes.append(f"images {n}×{c}×{hw}×{hw}, Gaussian sigma = m/6, 'same' padding, "
+                 "float32, TF32 off; predicted speed-up m²/(2m) = m/2")
+    for m in sizes:
+        notes.append(
+            f"m = {m}: predicted × {predicted[m]:.1f}, measured × {measured[m]:.2f}; "
+            f"arithmetic intensity {m * m / 4:.3g} FLOP/byte (2-D) vs {m / 4:.3g} (each 1-D "
+            "pass)"
+        )
+    return Report(f"lesson 07 · Gaussian blur, one 2-D conv vs two 1-D convs on {dev.type}",
+                  rows, checks, notes,
+                  {"predicted_speedup": predicted, "measured_speedup": measured,
+                   "intensity": intensity})
+
+
+def lesson09(device="cpu", quick=False) -> Report:
+    """Lesson 09: a standard 3×3 conv vs a flattened layer of the same shape.
+
+    A layer of ``32×128×56×56`` feature maps, 128 → 128 channels, 3×3 kernels, stride 1,
+    padding 1, no bias (quick: ``1×8×10×10``, 8 → 16). Variants, timed in float32 with
+    TF32 off under ``torch.no_grad()``:
+
+    * the standard convolution with an ordinary (full-rank) kernel (cuDNN on a GPU);
+    * the flattened layer (:func:`convlessons.models.flattened_conv2d`): a lateral 1×1
+      conv, then a vertical 3×1 and a horizontal 1×3 depthwise conv;
+    * its lateral 1×1 pass alone and its two 1-D depthwise passes alone;
+    * the standard convolution with TF32 on, for scale.
+
+    The predicted speed-up of each variant is its ratio of multiply-adds to the standard
+    layer's (:func:`convlessons.cost.conv_macs`, :func:`convlessons.cost.flattened_macs`):
+    ``C_in k² / (C_in + 2k)`` for the whole flattened layer, about 8.6 here. The notes
+    give each variant's arithmetic intensity (FLOPs per byte of the least memory traffic,
+    float32): the 1-D depthwise passes do well under one FLOP per byte, so they run at
+    memory speed and the measured speed-up falls short of the FLOP ratio.
+
+    Checks: the standard and the flattened layer on the device against float64 CPU
+    computations (on the first two images), and the flattened layer against one
+    ordinary convolution with its rank-1 kernel ``W[o,c,i,j] = L[o,c] V[o,i] H[o,j]``
+    (:func:`convlessons.models.rank1_kernel`), in float64.
+
+    Metrics: ``flop_ratio``, ``measured_speedup`` (flattened vs standard, TF32 off),
+    ``intensity`` (dict by variant, FLOP/byte) and ``depthwise_time_share`` (of the
+    flattened layer's three passes).
+    """
+    import torch.nn.functional as F
+
+    from convlessons import cost, models
+
+    dev = _scenario_args(device, quick)
+    lib = "cuDNN" if dev.type == "cuda" else "torch CPU"
+    n, c, hw, c_out, k = (1, 8, 10, 16, 3) if quick else (32, 128, 56, 128, 3)
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn(n, c, hw, hw, generator=gen)
+    w = torch.randn(c_out, c, k, k, generator=gen) / math.sqrt(k * k * c)
+    lat = torch.randn(c_out, c, generator=gen) / math.sqrt(c)
+    ver = torch.randn(c_out, k, generator=gen) / math.sqrt(k)
+    hor = torch.randn(c_out, k, generator=gen) / math.sqrt(k)
+
+    def standard(x, w):
+        return F.conv2d(x, w, padding=k // 2)
+
+    def flattened(x, lat, ver, hor):
+        return models.flattened_conv2d(x, lat, ver, hor, padding=k // 2)
+
+    def lateral(x, lat):
+        return F.conv2d(x, lat[:, :, None, None])
+
+    def vertical_horizontal(y, ver, hor):
+        y = F.conv2d(y, ver[:, None, :, None], padding=(k // 2, 0), groups=c_out)
+        return F.conv2d(y, hor[:, None, None, :], padding=(0, k // 2), groups=c_out)
+
+    macs = {
+        "standard": n * cost.conv_macs(c, c_out, k, hw),
+        "flattened": n * cost.flattened_macs(c, c_out, k, hw, padding=k // 2),
+        "lateral": n * cost.conv_macs(c, c_out, 1, hw),
+    }
+    macs["depthwise"] = macs["flattened"] - macs["lateral"]
+    fmap_in, fmap_out = 4.0 * n * c * hw * hw, 4.0 * n * c_out * hw * hw
+    traffic = {
+        "standard": fmap_in + fmap_out + 4.0 * w.numel(),
+        "lateral": fmap_in + fmap_out + 4.0 * lat.numel(),
+        "depthwise": 4 * fmap_out + 4.0 * (ver.numel() + hor.numel()),  # two passes
+    }
+    traffic["flattened"] = traffic["lateral"] + traffic["depthwise"]
+    intensity = {key: 2.0 * macs[key] / traffic[key] for key in macs}
+    xd, wd, ld, vd, hd = (t.to(dev) for t in (x, w, lat, ver, hor))
+    iters = 3 if quick else 20
+    warm = 1 if quick else 3
+    names = {
+        "standard": f"standard {k}×{k} ({lib})",
+        "flattened": "flattened (lateral + vertical + horizontal)",
+        "lateral": "  lateral 1×1 alone",
+        "depthwise": f"  vertical {k}×1 + horizontal 1×{k} alone",
+    }
+    with torch.no_grad():
+        yd = lateral(xd, ld)
+        calls = {
+            "standard": lambda: standard(xd, wd),
+            "flattened": lambda: flattened(xd, ld, vd, hd),
+            "lateral": lambda: lateral(xd, ld),
+            "depthwise": lambda: vertical_horizontal(yd, vd, hd),
+        }
+        rows, seconds = [], {}
+        with tf32(False):
+            for key, name in names.items():
+                seconds[key] = time_fn(calls[key], device=dev, warmup=warm, iters=iters)
+                predicted = None if key == "standard" else macs["standard"] / macs[key]
+                rows.append(Row(name, seconds[key], flops=2.0 * macs[key],
+                                bytes=traffic[key], predicted_speedup=predicted))
+        with tf32(True):
+            rows.append(Row(f"standard {k}×{k}, TF32 on",
+                            time_fn(calls["standard"], device=dev, warmup=warm, iters=iters),
+                            flops=2.0 * macs["standard"], bytes=traffic["standard"]))
+        small = x[:2]
+
+        def via_rank1_kernel(x, lat, ver, hor):
+            return F.conv2d(x, models.rank1_kernel(lat, ver, hor), padding=k // 2)
+
+        checks = [
+            verify(standard, standard, [small, w], device=dev,
+                   name=f"standard conv on {dev.type}, float32, TF32 off"),
+            verify(flattened, flattened, [small, lat, ver, hor], device=dev,
+                   name=f"flattened layer on {dev.type}, float32, TF32 off"),
+            verify(flattened, via_rank1_kernel, [small, lat, ver, hor], device=dev,
+                   name=f"flattened layer on {dev.type} vs one conv with the rank-1 kernel "
+                        "(float64)"),
+        ]
+    report = Report(f"lesson 09 · standard vs flattened convolution on {dev.type}", rows, checks)
+    flop_ratio = macs["standard"] / macs["flattened"]
+    measured = seconds["standard"] / seconds["flattened"]
+    dw_time = seconds["depthwise"] / (seconds["depthwise"] + seconds["lateral"])
+    report.notes = [
+        f"layer {n}×{c}×{hw}×{hw} → {c_out} channels, {k}×{k}, stride 1, padding {k // 2}; "
+        "float32, TF32 off unless stated",
+        *(f"arithmetic intensity {names[key].strip()}: {intensity[key]:.1f} FLOP/byte "
+          f"({2 * macs[key] / 1e9:.3g} GFLOP, {traffic[key] / 1e6:.3g} MB)" for key in names),
+        f"FLOP ratio standard / flattened = {flop_ratio:.2f} (C_in k² / (C_in + 2k)); "
+        f"measured speed-up {measured:.2f}",
+        f"the two 1-D depthwise passes are {100 * macs['depthwise'] / macs['flattened']:.1f}% "
+        f"of the flattened FLOPs and {100 * dw_time:.1f}% of its passes' time",
+    ]
+    report.metrics = {"flop_ratio": flop_ratio, "measured_speedup": measured,
+                      "intensity": intensity, "depthwise_time_share": dw_time}
+    return report
+
+
+def lesson10(device="cpu", quick=False) -> Report:
+    """Lesson 10: time vs number of groups at fixed channels, and a two-device split.
+
+    One 3×3 convolution, padding 1, no bias, on a batch of ``16×256×56×56`` feature maps
+    with 256 output channels (quick: ``1×16×8×8``, 16 channels), in float32 with TF32
+    off under ``torch.no_grad()``, for ``groups`` in 1, 2, 4, 8, 16, 32, 64, 256 (quick:
+    1, 2, 4, 16). The multiply-adds fall as ``1/g``
+    (:func:`convlessons.cost.conv_macs`), so the predicted speed-up of each row over
+    ``groups=1`` is ``g``; the measured one falls far short for large ``g``, because a
+    grouped convolution still reads and writes the same full-size tensors (it becomes
+    memory-bound) and the libraries' grouped kernels are less tuned than the dense one.
+
+    Two more ways to compute ``groups=2``:
+
+    * split → two ordinary convolutions → concatenate, on one device, and the same with
+      one convolution per group for a larger ``g`` (32; quick: 4): as many kernel
+      launches as groups;
+    * AlexNet's way, when ``torch.cuda.device_count() >= 2``: the two halves on
+      ``cuda:0`` and ``cuda:1`` at the same time, then the second half copied back and
+      concatenated (predicted 2× over ``groups=2`` on one device). With fewer devices the
+      notes say that it was skipped.
+
+    Checks: every ``groups`` on the device against a float64 CPU computation (on the
+    first two images), the split-and-concatenate versions and (if run) the two-device
+    version against ``conv2d(..., groups=g)`` in float64.
+
+    Metrics: ``groups`` (tuple), ``flop_ratio`` and ``measured_speedup`` (dicts by
+    ``g``, vs ``groups=1``), ``cuda_devices`` (int), ``two_device_speedup`` (vs
+    ``groups=2`` on one device, or ``None``).
+    """
+    import torch.nn.functional as F
+
+    from convlessons import cost
+
+    dev = _scenario_args(device, quick)
+    n, c, hw = (1, 16, 8) if quick else (16, 256, 56)
+    group_list = (1, 2, 4, 16) if quick else (1, 2, 4, 8, 16, 32, 64, 256)
+    many = 4 if quick else 32
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn(n, c, hw, hw, generator=gen)
+    weights = {g: torch.randn(c, c // g, 3, 3, generator=gen) / math.sqrt(9 * c / g)
+               for g in sorted({*group_list, many})}
+    macs = {g: n * cost.conv_macs(c, c, 3, hw, groups=g) for g in weights}
+
+    def grouped(x, w):
+        return F.conv2d(x, w, padding=1, groups=x.shape[1] // w.shape[1])
+
+    def split_concat(x, w):
+        g = x.shape[1] // w.shape[1]
+        xs, ws = x.chunk(g, dim=1), w.chunk(g, dim=0)
+        return torch.cat([F.conv2d(a, b, padding=1) for a, b in zip(xs, ws, strict=True)], 1)
+
+    def two_devices(x, w):  # AlexNet's split: half the channels and filters on each device
+        d0, d1 = torch.device("cuda", 0), torch.device("cuda", 1)
+        (xa, xb), (wa, wb) = x.chunk(2, dim=1), w.chunk(2, dim=0)
+        a = F.conv2d(xa.to(d0), wa.to(d0), padding=1)
+        b = F.conv2d(xb.to(d1), wb.to(d1), padding=1)
+        return torch.cat([a, b.to(d0)], 1)
+
+    xd = x.to(dev)
+    wd = {g: w.to(dev) for g, w in weights.items()}
+    iters, warm = (3, 1) if quick else (10, 3)
+    rows, seconds = [], {}
+    cuda_devices = torch.cuda.device_count() if dev.type == "cuda" else 0
+    two_device_speedup = None
+    with torch.no_grad(), tf32(False):
+        for g in group_list:
+            seconds[g] = time_fn(lambda g=g: grouped(xd, wd[g]), device=dev, warmup=warm,
+                                 iters=iters)
+            label = f"groups={g}" + (" (depthwise)" if g == c else "")
+            rows.append(Row(label, seconds[g], flops=2.0 * macs[g],
+                            predicted_speedup=macs[1] / macs[g]))
+        for g in (2, many):
+            t = time_fn(lambda g=g: split_concat(xd, wd[g]), device=dev, warmup=warm,
+                        iters=iters)
+            rows.append(Row(f"groups={g} as {g} convs + cat", t, flops=2.0 * macs[g],
+                            predicted_speedup=macs[1] / macs[g]))
+        if cuda_devices >= 2:
+            d0, d1 = torch.device("cuda", 0), torch.device("cuda", 1)
+            xa, xb = (t.contiguous() for t in xd.chunk(2, dim=1))
+            wa, wb = (t.contiguous() for t in wd[2].chunk(2, dim=0))
+            xa, wa, xb, wb = xa.to(d0), wa.to(d0), xb.to(d1), wb.to(d1)
+
+            def alexnet_style():
+                a = F.conv2d(xa, wa, padding=1)
+                b = F.conv2d(xb, wb, padding=1)
+                return torch.cat([a, b.to(d0)], 1)
+
+            for _ in range(warm):
+                alexnet_style()
+            torch.cuda.synchronize(d1)
+            t = time_fn(alexnet_style, device=d0, warmup=warm, iters=iters)
+            two_device_speedup = seconds[2] / t
+            rows.append(Row("groups=2 on cuda:0 + cuda:1 (AlexNet)", t, flops=2.0 * macs[2],
+                            predicted_speedup=2.0, baseline="groups=2"))
+        small = x[:2]
+        checks = [verify(grouped, grouped, [small, weights[g]], device=dev,
+                         name=f"groups={g} on {dev.type}, TF32 off") for g in group_list]
+        for g in (2, many):
+            checks.append(verify(split_concat, grouped, [small, weights[g]], device=dev,
+                                 name=f"{g} convs + cat on {dev.type} == groups={g} "
+                                      "(float64)"))
+        if cuda_devices >= 2:
+            checks.append(verify(two_devices, grouped, [small, weights[2]], device=dev,
+                                 name="cuda:0 + cuda:1 halves == groups=2 (float64)"))
+    measured = {g: seconds[1] / seconds[g] for g in group_list}
+    notes = [
+        f"layer {n}×{c}×{hw}×{hw} → {c} channels, 3×3, padding 1, float32, TF32 off",
+        "FLOPs fall as 1/g: " + ", ".join(f"g={g}: {2 * macs[g] / 1e9:.3g} GFLOP"
+                                          for g in group_list),
+        "measured speed-up over groups=1: " + ", ".join(f"g={g}: {measured[g]:.2f}"
+                                                        for g in group_list),
+    ]
+    if cuda_devices >= 2:
+        notes.append(f"two devices: {two_device_speedup:.2f}× over groups=2 on one device "
+                     "(the copy of the second half back to cuda:0 included)")
+    else:
+        notes.append(f"two-device split skipped: {cuda_devices} CUDA device(s) here, it "
+                     "needs 2 (AlexNet ran each half on its own GPU)")
+    report = Report(f"lesson 10 · grouped convolution: time vs groups on {dev.type}",
+                    rows, checks, notes)
+    report.metrics = {"groups": tuple(group_list),
+                      "flop_ratio": {g: macs[1] / macs[g] for g in group_list},
+                      "measured_speedup": measured, "cuda_devices": cuda_devices,
+                      "two_device_speedup": two_device_speedup}
+    return report

@@ -51,6 +51,11 @@ __all__ = [
     "MOBILENET_V1_ACCURACY",
     "conv_mobilenet_v1",
     "shallow_mobilenet_v1",
+    "ALEXNET_PAPER",
+    "RESNEXT_PAPER",
+    "Bottleneck",
+    "resnet50",
+    "grouped_stack",
 ]
 
 # --------------------------------------------------------------------------- paper data
@@ -1114,3 +1119,208 @@ def shallow_mobilenet_v1(width_mult=1.0, num_classes=1000):
     net.features = nn.Sequential(*(layer for index, layer in enumerate(net.features)
                                    if index not in _MOBILENET_V1_REPEATED))
     return net
+
+
+# --------------------------------------------------------------------------- lesson 10
+
+#: Published numbers of Xie et al., "Aggregated Residual Transformations for Deep Neural
+#: Networks" (ResNeXt), arXiv:1611.05431, for the lesson on grouped convolution. "FLOPs"
+#: in the paper are multiply-adds. Accuracies are quoted, not recomputed.
+RESNEXT_PAPER = {
+    # Section 3.3 / Fig. 1: one conv2-stage block (256-d in and out) of each net
+    "block_params_approx": 70_000,
+    # Table 2: (cardinality C, bottleneck width d) pairs that keep a conv2 block at about
+    # 70k parameters and 0.22 billion FLOPs (params x 56 x 56); width of the grouped conv
+    "cardinality_vs_width": {1: 64, 2: 40, 4: 24, 8: 14, 32: 4},
+    "grouped_conv_width": {1: 64, 2: 80, 4: 96, 8: 112, 32: 128},
+    "block_flops_billions": 0.22,
+    # Table 1: whole 224x224 ImageNet nets
+    "ResNet-50": {"params_millions": 25.5, "flops_billions": 4.1},
+    "ResNeXt-50 (32x4d)": {"params_millions": 25.0, "flops_billions": 4.2},
+    # Table 3 (top): ImageNet-1K top-1 error (%, 224x224 single crop) of ResNet-50-sized
+    # nets with the same complexity, by C x d
+    "top1_error_50": {"1x64d": 23.9, "2x40d": 23.0, "4x24d": 22.6, "8x14d": 22.3,
+                      "32x4d": 22.2},
+}
+
+
+#: Krizhevsky, Sutskever, Hinton, "ImageNet Classification with Deep Convolutional Neural
+#: Networks", NIPS 2012, Section 3.2 and 3.5 / Fig. 2: the five convolutional layers as
+#: ``(name, in_channels, out_channels, kernel_size, groups)``. Each GPU holds half of the
+#: kernels of every layer; conv2, conv4 and conv5 read only the feature maps on their own
+#: GPU (``groups=2``), conv3 reads both GPUs' maps (``groups=1``). Kernel shapes in the
+#: paper: 11x11x3, 5x5x48, 3x3x256, 3x3x192, 3x3x192.
+ALEXNET_PAPER = {
+    "gpus": 2,
+    "gpu": "GTX 580",
+    "gpu_memory_gb": 3,
+    "params_millions": 60,
+    "conv_layers": (
+        ("conv1", 3, 96, 11, 1),
+        ("conv2", 96, 256, 5, 2),
+        ("conv3", 256, 384, 3, 1),
+        ("conv4", 384, 384, 3, 2),
+        ("conv5", 384, 256, 3, 2),
+    ),
+}
+
+
+class Bottleneck(nn.Module):
+    """ResNet / ResNeXt bottleneck block: 1x1 reduce, 3x3 (grouped), 1x1 expand, + shortcut.
+
+    ``conv1`` (1x1, ``in_ch -> mid_ch``), ``conv2`` (3x3, ``mid_ch -> mid_ch``, ``groups``
+    groups, stride ``stride``), ``conv3`` (1x1, ``mid_ch -> out_ch``), each followed by
+    batch norm, ReLU after the first two and after the addition. The shortcut is the
+    identity, or a strided 1x1 conv + batch norm when the shape changes. Convolutions have
+    no bias (batch norm follows). With ``groups=1`` this is ResNet-50's block; with
+    ``groups=32`` and ``mid_ch = 32 * 4`` ResNeXt-50 (32x4d)'s (Xie et al., Fig. 3c).
+    The stride sits on the 3x3 conv, as in the ResNeXt paper's code and torchvision.
+
+    Args:
+        in_ch, mid_ch, out_ch: positive ints; ``groups`` must divide ``mid_ch``.
+        groups: the cardinality ``C``, a positive int.
+        stride: 1 or 2.
+
+    Example:
+        >>> from convlessons.cost import count_params
+        >>> block = Bottleneck(256, 128, 256, groups=32)
+        >>> block(torch.zeros(1, 256, 8, 8)).shape
+        torch.Size([1, 256, 8, 8])
+        >>> count_params(block.conv1) + count_params(block.conv2) + count_params(block.conv3)
+        70144
+    """
+
+    def __init__(self, in_ch, mid_ch, out_ch, groups=1, stride=1):
+        super().__init__()
+        for name, value in (("in_ch", in_ch), ("mid_ch", mid_ch), ("out_ch", out_ch),
+                            ("groups", groups)):
+            _check_positive_int(value, name)
+        if mid_ch % groups:
+            raise ValueError(f"groups must divide mid_ch={mid_ch}, got groups={groups}")
+        if stride not in (1, 2) or isinstance(stride, bool):
+            raise ValueError(f"stride must be 1 or 2, got stride={stride!r}")
+        self.conv1 = nn.Conv2d(in_ch, mid_ch, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(mid_ch)
+        self.conv2 = nn.Conv2d(mid_ch, mid_ch, 3, stride=stride, padding=1, groups=groups,
+                               bias=False)
+        self.bn2 = nn.BatchNorm2d(mid_ch)
+        self.conv3 = nn.Conv2d(mid_ch, out_ch, 1, bias=False)
+        self.bn3 = nn.BatchNorm2d(out_ch)
+        self.relu = nn.ReLU(inplace=True)
+        self.shortcut = nn.Identity()
+        if stride != 1 or in_ch != out_ch:
+            self.shortcut = nn.Sequential(nn.Conv2d(in_ch, out_ch, 1, stride=stride, bias=False),
+                                          nn.BatchNorm2d(out_ch))
+
+    def forward(self, x):
+        y = self.relu(self.bn1(self.conv1(x)))
+        y = self.relu(self.bn2(self.conv2(y)))
+        y = self.bn3(self.conv3(y))
+        return self.relu(y + self.shortcut(x))
+
+
+def resnet50(groups=1, width_per_group=64, num_classes=1000):
+    """ResNet-50 (``groups=1``) or ResNeXt-50 (``groups=C``, ``width_per_group=d``).
+
+    The ImageNet layout of He et al. and Xie et al. (arXiv:1611.05431, Table 1): a 7x7
+    stride-2 conv to 64 channels, batch norm, ReLU, 3x3 stride-2 max pooling, then four
+    stages of 3, 4, 6, 3 :class:`Bottleneck` blocks with 256, 512, 1024, 2048 output
+    channels. Stage ``s`` (0-based) has a bottleneck width of
+    ``groups * width_per_group * 2**s``; every stage but the first starts with stride 2.
+    Global average pooling and one fully connected layer finish the net.
+
+    Counting it gives 25.56 M parameters and 4.09 G mult-adds for ResNet-50, and 25.03 M
+    and 4.23 G for ResNeXt-50 (32x4d): the paper's Table 1 prints 25.5 M / 4.1 G and
+    25.0 M / 4.2 G (:data:`RESNEXT_PAPER`).
+
+    Args:
+        groups: cardinality ``C`` (positive int).
+        width_per_group: bottleneck width ``d`` of each group in the first stage.
+        num_classes: outputs of the classifier.
+
+    Returns:
+        An ``nn.Sequential`` of named parts ``stem, stage1..stage4, pool, flatten, fc``.
+
+    Example:
+        >>> from convlessons.cost import count_params
+        >>> count_params(resnet50())
+        25557032
+    """
+    for name, value in (("groups", groups), ("width_per_group", width_per_group),
+                        ("num_classes", num_classes)):
+        _check_positive_int(value, name)
+    parts = OrderedDict()
+    parts["stem"] = nn.Sequential(
+        nn.Conv2d(3, 64, 7, stride=2, padding=3, bias=False), nn.BatchNorm2d(64),
+        nn.ReLU(inplace=True), nn.MaxPool2d(3, stride=2, padding=1),
+    )
+    in_ch = 64
+    for s, blocks in enumerate((3, 4, 6, 3)):
+        mid, out = groups * width_per_group * 2 ** s, 256 * 2 ** s
+        layers = []
+        for b in range(blocks):
+            layers.append(Bottleneck(in_ch, mid, out, groups, stride=2 if b == 0 and s else 1))
+            in_ch = out
+        parts[f"stage{s + 1}"] = nn.Sequential(*layers)
+    parts["pool"] = nn.AdaptiveAvgPool2d(1)
+    parts["flatten"] = nn.Flatten()
+    parts["fc"] = nn.Linear(in_ch, num_classes)
+    return nn.Sequential(parts)
+
+
+# --------------------------------------------------------------------------- lesson 11
+
+
+def grouped_stack(channels, groups, layers=2, *, shuffle=True, kernel_size=1):
+    """Grouped convolutions ``C → C`` stacked, with a channel shuffle between each two.
+
+    ``gconv1 → shuffle1 → gconv2 → … → gconv{layers}`` (no shuffle modules when
+    ``shuffle=False``): ShuffleNet's idea stripped to the channel wiring. No bias, no
+    normalization, no activation, so the model is linear and its channel dependencies
+    (:func:`convlessons.connectivity.channel_dependency`) are exactly the product of the
+    connectivity matrices (:func:`convlessons.connectivity.stacked_connectivity`).
+
+    Args:
+        channels: ``C``, a positive int divisible by ``groups``.
+        groups: groups of every convolution and of every shuffle.
+        layers: number of grouped convolutions, a positive int.
+        shuffle: put a :class:`ChannelShuffle` between consecutive convolutions.
+        kernel_size: odd positive int; padding ``kernel_size // 2`` keeps the size.
+
+    Returns:
+        ``nn.Sequential`` with children named ``gconv1``, ``shuffle1``, ``gconv2``, ….
+
+    Shape:
+        ``(N, C, H, W)`` → ``(N, C, H, W)``.
+
+    Example:
+        >>> grouped_stack(6, 3)
+        Sequential(
+          (gconv1): Conv2d(6, 6, kernel_size=(1, 1), stride=(1, 1), groups=3, bias=False)
+          (shuffle1): ChannelShuffle(groups=3)
+          (gconv2): Conv2d(6, 6, kernel_size=(1, 1), stride=(1, 1), groups=3, bias=False)
+        )
+    """
+    channels = _check_positive_int(channels, "channels")
+    groups = _check_positive_int(groups, "groups")
+    layers = _check_positive_int(layers, "layers")
+    kernel_size = _check_positive_int(kernel_size, "kernel_size")
+    if channels % groups:
+        raise ValueError(
+            f"groups must divide channels, got groups={groups} with channels={channels}"
+        )
+    if not isinstance(shuffle, bool):
+        raise TypeError(f"shuffle must be True or False, got shuffle={shuffle!r}")
+    if kernel_size % 2 == 0:
+        raise ValueError(
+            f"kernel_size must be odd (padding kernel_size // 2 keeps the size), got "
+            f"kernel_size={kernel_size}"
+        )
+    parts = OrderedDict()
+    for layer in range(1, layers + 1):
+        parts[f"gconv{layer}"] = nn.Conv2d(channels, channels, kernel_size,
+                                           padding=kernel_size // 2, groups=groups,
+                                           bias=False)
+        if shuffle and layer < layers:
+            parts[f"shuffle{layer}"] = ChannelShuffle(groups)
+    return nn.Sequential(parts)

@@ -49,6 +49,14 @@ __all__ = [
     "transposed_explorer",
     "DILATION_SCHEDULES",
     "dilation_explorer",
+    "separable_explorer",
+    "FLATTENED_LATERAL",
+    "FLATTENED_SPATIAL",
+    "flattened_vector",
+    "flattened_explorer",
+    "GROUP_CHOICES",
+    "grouped_explorer",
+    "shuffle_explorer",
 ]
 
 
@@ -897,3 +905,385 @@ def dilation_explorer(max_field=99) -> Explorer:
         return Render(figure=fig, text="\n".join(lines))
 
     return Explorer(controls, render, title="dilation schedules and receptive fields")
+
+
+# ---------------------------------------------------------------------- lesson 09
+
+#: Choices of :func:`flattened_explorer` for the lateral (channel) filter.
+FLATTENED_LATERAL = ("ones", "alternating ±1", "first channel only", "random")
+#: Choices of :func:`flattened_explorer` for the vertical and horizontal filters.
+FLATTENED_SPATIAL = ("smoothing (binomial)", "derivative", "box", "random")
+
+
+def flattened_vector(kind: str, n: int, seed: int = 0) -> np.ndarray:
+    """One of the explorer's 1-D filters of length ``n`` (integers, easy to multiply).
+
+    Lateral kinds (:data:`FLATTENED_LATERAL`): ``"ones"`` (sum the channels),
+    ``"alternating ±1"`` (``+1, -1, +1, ...``: channel differences),
+    ``"first channel only"`` (``1, 0, 0, ...``), ``"random"`` (integers in ``[-2, 2]``).
+    Spatial kinds (:data:`FLATTENED_SPATIAL`): ``"smoothing (binomial)"`` (row ``n - 1``
+    of Pascal's triangle, e.g. ``1, 2, 1``), ``"derivative"`` (``[-1, 1]`` convolved with
+    the binomial of length ``n - 1``, e.g. ``-1, 0, 1``; needs ``n >= 2``), ``"box"``
+    (all ones), ``"random"``.
+
+    Args:
+        kind: a name from :data:`FLATTENED_LATERAL` or :data:`FLATTENED_SPATIAL`.
+        n: positive int, the length.
+        seed: int, the seed of ``"random"``.
+
+    Returns:
+        float64 array ``(n,)``.
+
+    Example:
+        >>> flattened_vector("derivative", 3).tolist()
+        [-1.0, 0.0, 1.0]
+        >>> flattened_vector("smoothing (binomial)", 4).tolist()
+        [1.0, 3.0, 3.0, 1.0]
+    """
+    if not isinstance(kind, str) or kind not in FLATTENED_LATERAL + FLATTENED_SPATIAL:
+        kinds = list(dict.fromkeys(FLATTENED_LATERAL + FLATTENED_SPATIAL))
+        raise ValueError(f"kind must be one of {kinds}, got kind={kind!r}")
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
+        raise ValueError(f"n must be a positive int, got n={n!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
+        raise TypeError(f"seed must be an int, got seed={seed!r}")
+    n = int(n)
+
+    def binomial(m):
+        row = np.ones(1)
+        for _ in range(m - 1):
+            row = np.convolve(row, [1.0, 1.0])
+        return row
+
+    if kind in ("ones", "box"):
+        return np.ones(n)
+    if kind == "alternating ±1":
+        return np.where(np.arange(n) % 2 == 0, 1.0, -1.0)
+    if kind == "first channel only":
+        return np.eye(1, n)[0]
+    if kind == "random":
+        return np.random.default_rng(int(seed)).integers(-2, 3, size=n).astype(np.float64)
+    if kind == "smoothing (binomial)":
+        return binomial(n)
+    if n < 2:
+        raise ValueError(f"a derivative filter needs at least 2 taps (it compares "
+                         f"neighbours), got n={n}; choose a kernel size of 2 or more")
+    return np.convolve([-1.0, 1.0], binomial(n - 1))
+
+
+def flattened_explorer() -> Explorer:
+    """Lesson 09: three 1-D filters (lateral, vertical, horizontal) build a 3-D kernel.
+
+    Controls: the number of input channels ``C``, the kernel size ``k`` (square
+    kernels), and a choice for each of the three 1-D filters (see
+    :func:`flattened_vector`). The figure is
+    :func:`convlessons.plotting.flattened_kernel`. The text gives the weights per filter,
+    ``C + 2k`` for the flattened form against ``C·k²`` for an ordinary ``C × k × k``
+    filter (:func:`convlessons.cost.flattened_params` and
+    :func:`convlessons.cost.conv_params` for one filter, no bias), the ratio, and the
+    relative error of the best rank-1 fit of the kernel built
+    (:func:`convlessons.decompose.best_rank1_tensor`), which is 0: the kernel is rank 1
+    by construction.
+
+    Returns:
+        An :class:`Explorer`; e.g. ``flattened_explorer().update(channels=4, kernel_size=5)``.
+    """
+    controls = {
+        "channels": _slider(3, 1, 8, "channels C"),
+        "kernel_size": _slider(3, 1, 7, "kernel size k"),
+        "lateral": ipywidgets.Dropdown(options=list(FLATTENED_LATERAL), value="ones",
+                                       description="lateral"),
+        "vertical": ipywidgets.Dropdown(options=list(FLATTENED_SPATIAL),
+                                        value="smoothing (binomial)", description="vertical"),
+        "horizontal": ipywidgets.Dropdown(options=list(FLATTENED_SPATIAL), value="derivative",
+                                          description="horizontal"),
+    }
+
+    def render(channels, kernel_size, lateral, vertical, horizontal):
+        from convlessons import cost, decompose, plotting
+
+        c, k = channels, kernel_size
+        a = flattened_vector(lateral, c, seed=1)
+        b = flattened_vector(vertical, k, seed=2)
+        h = flattened_vector(horizontal, k, seed=3)
+        fig = plotting.flattened_kernel(a, b, h)
+        flat = cost.flattened_params(c, 1, k, bias=False)
+        full = cost.conv_params(c, 1, k, bias=False)
+        fit = decompose.best_rank1_tensor(np.einsum("c,i,j->cij", a, b, h))
+        lines = [
+            f"lateral {a.astype(int).tolist()}, vertical {b.astype(int).tolist()}, "
+            f"horizontal {h.astype(int).tolist()}",
+            f"kernel {k}×{k}×{c}: slice c = lateral[c] · (vertical ⊗ horizontal)",
+            f"weights per filter: flattened C + 2k = {c} + 2·{k} = {flat}; "
+            f"ordinary C·k² = {c}·{k}² = {full}",
+            f"the flattened filter stores {full / flat:.2f}× fewer weights"
+            if full >= flat else
+            f"here the flattened form stores MORE weights ({flat} > {full}): with tiny C and "
+            "k there is nothing to save",
+            "best rank-1 fit of this kernel: relative error "
+            + ("below 1e-12" if fit.relative_error < 1e-12 else f"{fit.relative_error:.1e}")
+            + " (it is rank 1 by construction)",
+        ]
+        return Render(figure=fig, text="\n".join(lines))
+
+    return Explorer(controls, render, title="Flattened convolution: three 1-D filters")
+
+
+# ---------------------------------------------------------------------- lesson 07
+
+
+def separable_explorer(max_image_size: int = 40) -> Explorer:
+    """Lesson 07: image size N and kernel size m → multiplications, counted and by formula.
+
+    For an ``N × N`` single-channel image and an ``m × m`` kernel (stride 1, no padding)
+    the explorer runs the loop code of :mod:`convlessons.naive` with a
+    :class:`~convlessons.naive.MultiplicationCounter`: :func:`~convlessons.naive.conv2d`
+    with the full kernel, and :func:`~convlessons.naive.spatially_separable_conv2d` with
+    its column and row (a binomial smoothing kernel, which is separable). It prints both
+    counts next to the formulas of :func:`convlessons.cost.standard_mults` and
+    :func:`convlessons.cost.separable_mults`, the ratio and its ``2/m`` limit. The figure
+    shows the counts as bars (the separable one split into its two passes) and the ratio
+    against N for this m, with the ``2/m`` asymptote.
+
+    Args:
+        max_image_size: largest N on the slider (the loops are slow beyond ~40).
+
+    Returns:
+        An :class:`Explorer`; e.g. ``separable_explorer().update(image_size=5, kernel_size=3)``.
+    """
+    if (isinstance(max_image_size, bool) or not isinstance(max_image_size, int | np.integer)
+            or max_image_size < 3):
+        raise ValueError(f"max_image_size must be an int >= 3, got "
+                         f"max_image_size={max_image_size!r}")
+    max_image_size = int(max_image_size)
+    controls = {
+        "image_size": _slider(5, 3, max_image_size, "image size N"),
+        "kernel_size": _slider(3, 1, 15, "kernel size m"),
+    }
+
+    def render(image_size, kernel_size):
+        import matplotlib.pyplot as plt
+        from scipy.special import comb
+
+        from convlessons import cost, naive, plotting
+
+        n, m = image_size, kernel_size
+        if m > n:
+            raise ValueError(
+                f"the {m}×{m} kernel does not fit in the {n}×{n} image (stride 1, no "
+                "padding), so there is no output to compute. Make the kernel smaller or "
+                "the image larger."
+            )
+        o = n - m + 1
+        binomial = comb(m - 1, np.arange(m)).astype(float)  # 1 2 1, 1 4 6 4 1, ...
+        image = _teaching_input(n)
+        full, sep = naive.MultiplicationCounter(), naive.MultiplicationCounter()
+        y_full = naive.conv2d(image[None, None], np.outer(binomial, binomial)[None, None],
+                              counter=full)[0, 0]
+        y_sep = naive.spatially_separable_conv2d(image, binomial, binomial, counter=sep)
+        standard, separable = cost.standard_mults(n, m), cost.separable_mults(n, m)
+        column_pass, row_pass = o * n * m, o * o * m
+        ratio = cost.separable_ratio(n, m)
+        same = np.allclose(y_full, y_sep)
+
+        fig, (ax_bar, ax_ratio) = plt.subplots(1, 2, figsize=(10, 3.6), layout="constrained",
+                                               gridspec_kw={"width_ratios": [1, 1.5]})
+        ax_bar.bar([0], [standard], color=plotting.GROUP_COLORS[0], width=0.6)
+        ax_bar.bar([1], [column_pass], color=plotting.GROUP_COLORS[1], width=0.6,
+                   label=f"column pass {m}×1")
+        ax_bar.bar([1], [row_pass], bottom=[column_pass], color=plotting.GROUP_COLORS[2],
+                   width=0.6, label=f"row pass 1×{m}")
+        for x, v in ((0, standard), (1, separable)):
+            ax_bar.text(x, v, f"{v:,}", ha="center", va="bottom")
+        ax_bar.set_xticks([0, 1], [f"one {m}×{m} pass", "two 1-D passes"])
+        ax_bar.set_ylabel("multiplications")
+        ax_bar.set_ylim(0, 1.18 * max(standard, separable))
+        ax_bar.legend(frameon=False, loc="upper right", fontsize=8)
+        ax_bar.set_title(f"N = {n}, m = {m}")
+        sizes = np.arange(m, max(3 * m, n, 12) + 1)
+        curve = cost.separable_ratio(sizes, m)
+        plotting.cost_curves(sizes, {f"m = {m}": curve}, ax_ratio,
+                             xlabel="image size N", ylabel="separable / standard")
+        ax_ratio.axhline(2 / m, color=plotting.GROUP_COLORS[0], linestyle="--", linewidth=1,
+                         label=f"limit 2/m = {2 / m:.3g}")
+        ax_ratio.axhline(1, color="#888888", linewidth=0.8)
+        ax_ratio.plot([n], [ratio], "o", color=plotting.HIGHLIGHT, markersize=8,
+                      label=f"N = {n}: {ratio:.3f}")
+        ax_ratio.set_ylim(0, max(1.1, 1.05 * float(curve.max())))
+        ax_ratio.legend(frameon=False, fontsize=8)
+        ax_ratio.set_title("cost ratio approaches 2/m as N grows")
+
+        verdict = (f"save {1 - ratio:.1%}" if ratio < 1 else f"cost {ratio - 1:.1%} more")
+        lines = [
+            f"{n}×{n} image, {m}×{m} kernel, stride 1, no padding → {o}×{o} output",
+            f"standard:  {o}² positions × {m}² = {standard:,}   (loop counted {full.count:,})",
+            f"separable: column pass {o}·{n} positions × {m} = {column_pass:,}, row pass "
+            f"{o}² × {m} = {row_pass:,}; total {separable:,}   (loop counted {sep.count:,})",
+            f"ratio separable / standard = {separable:,} / {standard:,} = {ratio:.4f} "
+            f"(limit 2/m = {2 / m:.4f}): the two passes {verdict}",
+            f"parameters: {m * m} for the {m}×{m} kernel, {2 * m} for its column and row",
+        ]
+        if m <= 2:
+            lines.append(f"with m = {m} the two passes do {2 * m} multiplications per output "
+                         f"against {m * m} (and the column pass also works on the extra "
+                         "rows): separating pays off only from m = 3 on")
+        if not same or full.count != standard or sep.count != separable:
+            lines.append("warning: the loop counts or outputs disagree with the formulas")
+        return Render(figure=fig, text="\n".join(lines))
+
+    return Explorer(controls, render,
+                    title="spatially separable convolution: counting multiplications")
+
+
+# ---------------------------------------------------------------------- lesson 10
+
+#: Lesson 10: the values the groups slider offers (the divisors of 24).
+GROUP_CHOICES = (1, 2, 3, 4, 6, 8, 12, 24)
+
+
+def grouped_explorer() -> Explorer:
+    """Lesson 10: groups, channels, kernel and map size → connectivity, parameters, cost.
+
+    The figure has two panels: the layer as 3-D blocks (input, filter bank, output, each
+    coloured by group, :func:`convlessons.plotting.grouped_conv_blocks`) and its channel
+    connectivity matrix (:func:`convlessons.connectivity.channel_connectivity`, drawn
+    with :func:`convlessons.plotting.connectivity`): block diagonal with ``g`` blocks.
+    The text gives the filter shape, the parameters ``k·k·C_in·C_out/g`` (+ biases) and
+    the multiply-adds on a ``size × size`` output (:func:`convlessons.cost.conv_params`,
+    :func:`convlessons.cost.conv_macs`) next to those of the standard layer, and names
+    the special cases ``g = 1`` (standard) and ``g = C_in`` (depthwise). The groups
+    slider offers the divisors of 24 (:data:`GROUP_CHOICES`); a ``g`` that does not
+    divide both channel counts is explained instead of drawn.
+
+    Returns:
+        An :class:`Explorer`; e.g. ``grouped_explorer().update(groups=4)``.
+    """
+    controls = {
+        "groups": ipywidgets.SelectionSlider(
+            options=GROUP_CHOICES, value=2, description="groups g", continuous_update=False,
+            style={"description_width": "initial"},
+        ),
+        "in_channels": _slider(12, 1, 24, "in channels"),
+        "out_channels": _slider(12, 1, 48, "out channels"),
+        "kernel_size": _slider(3, 1, 7, "kernel size"),
+        "size": _slider(56, 1, 112, "output size"),
+    }
+
+    def render(groups, in_channels, out_channels, kernel_size, size):
+        import matplotlib.pyplot as plt
+
+        from convlessons import connectivity, cost, plotting
+
+        g, cin, cout, k = groups, in_channels, out_channels, kernel_size
+        bad = [f"{name} = {value}" for name, value in (("C_in", cin), ("C_out", cout))
+               if value % g]
+        if bad:
+            raise ValueError(
+                f"groups g = {g} must divide both channel counts, but it does not divide "
+                f"{' or '.join(bad)}: the channels cannot be cut into {g} equal groups. "
+                f"Pick a g that divides both {cin} and {cout} (for example "
+                f"{max(d for d in GROUP_CHOICES if cin % d == 0 and cout % d == 0)})."
+            )
+        fig, (ax_blocks, ax_conn) = plt.subplots(
+            1, 2, figsize=(11, 3.6), gridspec_kw={"width_ratios": [2.2, 1]},
+            layout="constrained",
+        )
+        plotting.grouped_conv_blocks(cin, cout, g, kernel_size=k, size=min(size, 7),
+                                     ax=ax_blocks)
+        matrix = connectivity.channel_connectivity((cin, cout), groups=g)
+        plotting.connectivity(matrix, ax=ax_conn, title=f"channel connectivity, g = {g}")
+        params = cost.conv_params(cin, cout, k, groups=g)
+        dense_params = cost.conv_params(cin, cout, k)
+        macs = cost.conv_macs(cin, cout, k, size, groups=g)
+        dense_macs = cost.conv_macs(cin, cout, k, size)
+        lines = [
+            f"g = {g}: each group reads {cin // g} of the {cin} input channels and writes "
+            f"{cout // g} of the {cout} output channels",
+            f"filter shape {k}×{k}×{cin // g}; weight ({cout}, {cin // g}, {k}, {k}); "
+            f"{int(matrix.sum())} of {matrix.size} channel pairs connected (1/{g})",
+            f"parameters {params:,} = {k}·{k}·{cin}·{cout}/{g} + {cout} biases   "
+            f"(standard layer {dense_params:,})",
+            f"multiply-adds on a {size}×{size} output {macs:,} = {size}·{size}·{cout}·"
+            f"{k}·{k}·{cin // g}   (standard layer {dense_macs:,}: {g}× as many)",
+        ]
+        if g == 1:
+            lines.append("g = 1 is the standard convolution: every output channel reads "
+                         "every input channel")
+        elif g == cin:
+            lines.append(f"g = C_in = {cin} is a depthwise convolution: one input channel "
+                         f"per group, {cout // g} filter(s) per channel (channel multiplier "
+                         f"{cout // g})")
+        return Render(figure=fig, text="\n".join(lines))
+
+    return Explorer(controls, render, title="Grouped convolution: connectivity and cost")
+
+
+# ---------------------------------------------------------------------- lesson 11
+
+
+def shuffle_explorer() -> Explorer:
+    """Lesson 11: groups, channels per group, shuffle on/off, layers → channel dependency.
+
+    Left: :func:`convlessons.plotting.shuffle_diagram` (channels flowing through the
+    grouped layers, each box striped with the input groups it depends on). Right: the
+    dependency matrix of the whole stack, output channel × input channel
+    (:func:`convlessons.connectivity.stacked_connectivity`, which equals what autograd
+    measures on :func:`convlessons.models.grouped_stack`). The text says how many input
+    channels each output channel depends on and how many layers it takes to mix all of
+    them (:func:`convlessons.connectivity.mixing_depth`). The channel count is
+    ``groups × channels per group``, so every setting is possible.
+
+    Returns:
+        An :class:`Explorer`; e.g. ``shuffle_explorer().update(shuffle=False)``.
+    """
+    controls = {
+        "groups": _slider(3, 1, 6, "groups g"),
+        "per_group": _slider(4, 1, 6, "channels per group"),
+        "layers": _slider(2, 1, 4, "grouped layers"),
+        "shuffle": ipywidgets.Checkbox(value=True, description="shuffle between layers"),
+    }
+
+    def render(groups, per_group, layers, shuffle):
+        import matplotlib.pyplot as plt
+
+        from convlessons import connectivity, plotting
+
+        c = groups * per_group
+        dep = connectivity.stacked_connectivity(c, groups, layers, shuffle=shuffle)
+        fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.4), width_ratios=[1.7, 1],
+                                          layout="constrained")
+        plotting.shuffle_diagram(c, groups, layers, shuffle=shuffle, ax=left,
+                                 title="channels through the stack")
+        plotting.connectivity(dep, ax=right, title="depends on (output × input channel)")
+        reads = dep.sum(axis=1)
+        depth = connectivity.mixing_depth(c, groups)
+        wiring = "a shuffle between each two" if shuffle and layers > 1 else "no shuffle"
+        lines = [
+            f"C = {c} channels in {groups} group(s) of {per_group}; {layers} grouped "
+            f"layer(s), {wiring}",
+        ]
+        if reads.min() == reads.max():
+            lines.append(f"every output channel depends on {reads.min()} of the {c} input "
+                         "channels" + (" (all of them)" if reads.min() == c else ""))
+        else:
+            lines.append(f"output channels depend on {reads.min()} to {reads.max()} of the "
+                         f"{c} input channels")
+        if depth is None:
+            lines.append("with one channel per group the shuffle is the identity: no depth "
+                         "ever mixes the groups")
+        elif depth == 1:
+            lines.append("one group is a standard convolution: one layer already mixes "
+                         "everything")
+        else:
+            lines.append(f"with shuffles, {depth} layers mix every channel ("
+                         + ("C/g ≥ g, so each group of the next layer gets one channel "
+                            "from every group" if per_group >= groups else
+                            "C/g < g: a group of the next layer gets channels from only "
+                            f"{per_group} of the {groups} groups, so it takes more layers")
+                         + ")")
+            if not shuffle:
+                lines.append("without the shuffle the groups stay walled off at any depth "
+                             "(the matrix stays block diagonal)")
+        return Render(figure=fig, text="\n".join(lines))
+
+    return Explorer(controls, render, title="Channel shuffle: who depends on whom")
