@@ -38,6 +38,10 @@ __all__ = [
     "separable_ratio",
     "flattened_params",
     "flattened_macs",
+    "UNIT_KINDS",
+    "unit_flops",
+    "ConvTypeRow",
+    "convolution_types_table",
 ]
 
 #: Keys of :func:`macs_by_layer_type` / :func:`params_by_layer_type`, in display order.
@@ -744,3 +748,161 @@ def separable_ratio(n, m):
     o = n_arr - m_arr + 1
     ratio = (2 * n_arr - m_arr + 1) / (m_arr * o)
     return float(ratio) if np.ndim(ratio) == 0 else np.asarray(ratio, dtype=np.float64)
+
+
+# --------------------------------------------------------------------------- lesson 12
+
+#: Lesson 12: the three bottleneck units the ShuffleNet paper compares (Sec. 3.2).
+UNIT_KINDS = ("resnet", "resnext", "shufflenet")
+
+
+def _positive_ints(**named):
+    for name, value in named.items():
+        if not _is_int(value):
+            raise TypeError(f"{name} must be a positive int, got {name}={value!r}")
+        if value < 1:
+            raise ValueError(f"{name} must be a positive int, got {name}={value!r}")
+
+
+def unit_flops(kind, c, m, h, w, g=1):
+    """Multiply-adds ("FLOPs" in the ShuffleNet paper) of one stride-1 bottleneck unit.
+
+    Zhang et al., arXiv:1707.01083, Sec. 3.2: for an input of ``c x h x w`` and ``m``
+    bottleneck channels, the three convolutions of the unit (1x1 ``c -> m``, 3x3
+    ``m -> m``, 1x1 ``m -> c``) cost
+
+    * ``"resnet"``: ``hw(2cm + 9m^2)`` (all dense);
+    * ``"resnext"``: ``hw(2cm + 9m^2/g)`` (the 3x3 conv has ``g`` groups);
+    * ``"shufflenet"``: ``hw(2cm/g + 9m)`` (both 1x1 convs have ``g`` groups, the 3x3 is
+      depthwise).
+
+    Shortcut additions, batch norm and activations are not counted, as in the paper.
+
+    Args:
+        kind: one of :data:`UNIT_KINDS`.
+        c: input (= output) channels, positive int.
+        m: bottleneck channels, positive int.
+        h, w: spatial size, positive ints.
+        g: groups, a positive int dividing ``m`` (and ``c`` for ShuffleNet); ignored
+            (must be 1 or anything valid) for ResNet.
+
+    Returns:
+        int.
+
+    Examples:
+        >>> unit_flops("resnet", 256, 64, 56, 56)     # 56*56*(2*256*64 + 9*64*64)
+        218365952
+        >>> unit_flops("shufflenet", 240, 60, 28, 28, g=3)
+        7949760
+    """
+    if not isinstance(kind, str) or kind not in UNIT_KINDS:
+        raise ValueError(f"kind must be one of {UNIT_KINDS}, got kind={kind!r}")
+    _positive_ints(c=c, m=m, h=h, w=w, g=g)
+    if kind != "resnet" and m % g:
+        raise ValueError(f"g must divide the bottleneck channels m={m}, got g={g}")
+    if kind == "shufflenet" and c % g:
+        raise ValueError(f"g must divide the channels c={c} (the 1x1 convs are grouped), "
+                         f"got g={g}")
+    if kind == "resnet":
+        return h * w * (2 * c * m + 9 * m * m)
+    if kind == "resnext":
+        return h * w * (2 * c * m + 9 * m * m // g)
+    return h * w * (2 * c * m // g + 9 * m)
+
+
+class ConvTypeRow(NamedTuple):
+    """One row of :func:`convolution_types_table`.
+
+    Attributes:
+        lesson: lesson number, ``"01"`` to ``"12"``.
+        name: the convolution type, and how the layer is built.
+        chinese: the Chinese term.
+        params: weights (no biases).
+        macs: multiply-adds for one sample.
+        receptive_field: input pixels one output pixel sees, per spatial axis.
+    """
+
+    lesson: str
+    name: str
+    chinese: str
+    params: int
+    macs: int
+    receptive_field: tuple
+
+
+def convolution_types_table(in_channels=32, out_channels=64, size=56, kernel_size=3,
+                            groups=4):
+    """Parameters, multiply-adds and receptive field of the twelve lessons' convolutions.
+
+    Every layer maps ``in_channels`` maps of ``size x size`` to ``out_channels`` maps of
+    the same size (stride 1, "same" padding, no bias), so the rows can be compared:
+
+    01 true convolution (flipped kernel), 02 standard ``k x k``, 03 3-D ``k x k x k`` (per
+    output depth slice), 04 1x1, 05 transposed ``k x k`` (stride 1), 06 dilated ``k x k``
+    (dilation 2), 07 spatially separable (``k x 1`` to ``C_out``, then a ``1 x k``
+    depthwise pass), 08 depthwise separable (``k x k`` depthwise, then 1x1), 09 flattened
+    (lateral, vertical, horizontal 1-D passes), 10 grouped ``k x k`` (``groups``), 11 the
+    same grouped conv followed by a channel shuffle (no arithmetic), 12 pointwise grouped
+    1x1 (``groups``).
+
+    Counts come from :func:`conv_params`, :func:`conv_macs`, :func:`flattened_params`
+    and :func:`flattened_macs`; receptive fields from
+    :func:`convlessons.shapes.receptive_field`.
+
+    Args:
+        in_channels, out_channels: positive ints, both divisible by ``groups``.
+        size: spatial side of input and output, positive int.
+        kernel_size: odd positive int ``k``.
+        groups: groups of rows 10-12.
+
+    Returns:
+        list of twelve :class:`ConvTypeRow`.
+
+    Examples:
+        >>> rows = convolution_types_table()
+        >>> rows[1].params, rows[1].macs, rows[1].receptive_field
+        (18432, 57802752, (3, 3))
+        >>> rows[11].params, rows[11].receptive_field
+        (512, (1, 1))
+    """
+    from convlessons.shapes import receptive_field
+
+    _positive_ints(in_channels=in_channels, out_channels=out_channels, size=size,
+                   kernel_size=kernel_size, groups=groups)
+    if kernel_size % 2 == 0:
+        raise ValueError(f"kernel_size must be odd (so that 'same' padding is symmetric), "
+                         f"got kernel_size={kernel_size}")
+    _channels_and_groups(in_channels, out_channels, groups)
+    ci, co, n, k, g = in_channels, out_channels, size, kernel_size, groups
+    p2, m2 = conv_params(ci, co, k, bias=False), conv_macs(ci, co, k, n)
+    p1, m1 = conv_params(ci, co, 1, bias=False), conv_macs(ci, co, 1, n)
+    pg, mg = conv_params(ci, co, k, groups=g, bias=False), conv_macs(ci, co, k, n, groups=g)
+    sq = (k, k)
+    rows = [
+        ("01", "true convolution (flipped k×k kernel)", "卷积", p2, m2, sq),
+        ("02", "standard 2D convolution k×k", "二维卷积", p2, m2, sq),
+        ("03", "3D convolution k×k×k (per output slice)", "三维卷积",
+         conv_params(ci, co, k, bias=False, ndim=3), conv_macs(ci, co, (k, k, k), (1, n, n)),
+         (k, k, k)),
+        ("04", "1x1 convolution", "1x1 卷积", p1, m1, (1, 1)),
+        ("05", "transposed convolution k×k, stride 1", "转置卷积", p2, m2, sq),
+        ("06", "dilated convolution k×k, dilation 2", "空洞卷积", p2, m2,
+         (receptive_field([k], dilations=[2]),) * 2),
+        ("07", "spatially separable: k×1, then 1×k depthwise", "空间可分离卷积",
+         conv_params(ci, co, (k, 1), bias=False) + conv_params(co, co, (1, k), groups=co,
+                                                               bias=False),
+         conv_macs(ci, co, (k, 1), n) + conv_macs(co, co, (1, k), n, groups=co),
+         receptive_field([(k, 1), (1, k)])),
+        ("08", "depthwise separable: k×k depthwise, then 1x1", "深度可分离卷积",
+         conv_params(ci, ci, k, groups=ci, bias=False) + p1,
+         conv_macs(ci, ci, k, n, groups=ci) + m1, receptive_field([sq, (1, 1)])),
+        ("09", "flattened: lateral, vertical, horizontal", "扁平化卷积",
+         flattened_params(ci, co, k, bias=False), flattened_macs(ci, co, k, n, padding=k // 2),
+         receptive_field([(1, 1), (k, 1), (1, k)])),
+        ("10", f"grouped convolution k×k, {g} groups", "分组卷积", pg, mg, sq),
+        ("11", f"shuffled grouped: k×k, {g} groups + shuffle", "混洗分组卷积", pg, mg, sq),
+        ("12", f"pointwise grouped 1x1, {g} groups", "逐点分组卷积",
+         conv_params(ci, co, 1, groups=g, bias=False), conv_macs(ci, co, 1, n, groups=g),
+         (1, 1)),
+    ]
+    return [ConvTypeRow(*row) for row in rows]

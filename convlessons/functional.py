@@ -48,9 +48,13 @@ __all__ = [
     "conv_transpose2d",
     "conv_transpose3d",
     "depthwise_separable_conv2d",
+    "depthwise_separable_equivalent_kernel",
     "flattened_conv2d",
     "rank1_kernel",
     "spatially_separable_conv2d",
+    "zero_insert",
+    "conv_transpose2d_direct",
+    "grouped_conv2d_split",
 ]
 
 _INPUT_LAYOUT = {1: "(N, C, L)", 2: "(N, C, H, W)", 3: "(N, C, D, H, W)"}
@@ -686,3 +690,186 @@ def flattened_conv2d(input, lateral, vertical, horizontal, bias=None, padding=0)
                 out_channels)
     return _convnd(y, horizontal[:, None, None, :], bias, (1, 1), [(0, 0), pads[1]], (1, 1),
                    out_channels)
+
+
+# --------------------------------------------------------------------------- lesson 08
+
+
+def depthwise_separable_equivalent_kernel(depthwise_weight, pointwise_weight, in_channels=None):
+    """The ordinary conv2d weight that equals a depthwise conv followed by a pointwise one.
+
+    A depthwise separable layer computes ``y[o] = sum_c P[o, c] * (D[c] ⋆ x[c])``, which
+    is ``sum_c (P[o, c] * D[c]) ⋆ x[c]``: an ordinary convolution whose weight is
+    ``W[o, c, i, j] = P[o, c] * D[c, 0, i, j]``. With a channel multiplier ``m`` (the
+    depthwise step makes ``m`` maps per input channel, maps ``c*m .. c*m + m - 1`` from
+    channel ``c``), ``W[o, c] = sum_t P[o, c*m + t] * D[c*m + t, 0]``.
+
+    ``conv2d(x, W, stride=s, padding=p, dilation=d)`` then equals
+    ``depthwise_separable_conv2d(x, D, P, stride=s, padding=p, dilation=d)`` (without
+    biases; with biases the equivalent bias is ``P[:, :, 0, 0] @ b_D + b_P``).
+
+    Args:
+        depthwise_weight: array ``(C * m, 1, kH, kW)``.
+        pointwise_weight: array ``(C_out, C * m, 1, 1)``.
+        in_channels: ``C``, the input channels; default ``depthwise_weight.shape[0]``
+            (``m = 1``). Needed only for a channel multiplier ``m > 1``.
+
+    Returns:
+        Array ``(C_out, C, kH, kW)``.
+
+    >>> d = np.array([[[[1, 2]]], [[[3, 4]]]])          # two 1x2 depthwise kernels
+    >>> p = np.array([[[[1]], [[10]]]])                  # one output: 1*ch0 + 10*ch1
+    >>> depthwise_separable_equivalent_kernel(d, p)
+    array([[[[ 1,  2]],
+    <BLANKLINE>
+            [[30, 40]]]])
+    """
+    dw = check_array(depthwise_weight, 4, "depthwise_weight", layout="(C * m, 1, kH, kW)")
+    pw = check_array(pointwise_weight, 4, "pointwise_weight", layout="(C_out, C * m, 1, 1)")
+    maps = dw.shape[0]
+    channels = maps if in_channels is None else check_int(in_channels, "in_channels", 1)
+    if dw.shape[1] != 1 or maps % channels:
+        raise ValueError(
+            f"depthwise_weight must have shape (C * m, 1, kH, kW) with C=in_channels="
+            f"{channels}, got depthwise_weight.shape={dw.shape}"
+        )
+    if pw.shape[1] != maps or pw.shape[2:] != (1, 1):
+        raise ValueError(
+            f"pointwise_weight must have shape (C_out, {maps}, 1, 1) to follow "
+            f"depthwise_weight.shape={dw.shape}, got pointwise_weight.shape={pw.shape}"
+        )
+    m = maps // channels
+    p = pw[:, :, 0, 0].reshape(pw.shape[0], channels, m)
+    d = dw[:, 0].reshape(channels, m, *dw.shape[2:])
+    return np.einsum("ocm,cmij->ocij", p, d)
+
+
+# --------------------------------------------------------------------------- lesson 05
+
+
+def zero_insert(input, stride):
+    """Put ``stride - 1`` zeros between neighbouring samples along every spatial axis.
+
+    This is the first step of the direct-convolution recipe for a transposed convolution
+    (Dumoulin & Visin call the result the "stretched" input): a size ``i`` becomes
+    ``(i - 1) * stride + 1``. Nothing is added before the first or after the last sample.
+
+    Args:
+        input: array ``(N, C, L)``, ``(N, C, H, W)`` or ``(N, C, D, H, W)``.
+        stride: positive int, or a tuple with one positive int per spatial dimension.
+
+    Returns:
+        Array ``(N, C, *((size - 1) * stride + 1))`` of the input's dtype.
+
+    Raises:
+        TypeError, ValueError: for a non-array input, a wrong number of dimensions or a
+            stride that is not a positive int (tuple).
+
+    >>> zero_insert(np.array([[[1, 2, 3]]]), 2)
+    array([[[1, 0, 2, 0, 3]]])
+    >>> zero_insert(np.ones((1, 1, 2, 2), dtype=int), (2, 3))[0, 0]
+    array([[1, 0, 0, 1],
+           [0, 0, 0, 0],
+           [1, 0, 0, 1]])
+    """
+    x = check_array(input, (3, 4, 5), "input", layout="(N, C, *spatial), 1 to 3 spatial dims")
+    n = x.ndim - 2
+    strides = as_tuple(stride, n, "stride", 1)
+    size = [(length - 1) * s + 1 for length, s in zip(x.shape[2:], strides, strict=True)]
+    out = np.zeros((*x.shape[:2], *size), dtype=x.dtype)
+    out[(slice(None), slice(None)) + tuple(slice(None, None, s) for s in strides)] = x
+    return out
+
+
+def conv_transpose2d_direct(
+    input, weight, bias=None, stride=1, padding=0, output_padding=0, dilation=1
+):
+    """A 2-D transposed convolution computed as an ordinary convolution, step by step.
+
+    The recipe (Dumoulin & Visin, section 4):
+
+    1. insert ``stride - 1`` zeros between input samples (:func:`zero_insert`);
+    2. pad each side with ``dilation * (k - 1) - padding`` zeros (``k - p - 1`` when
+       ``dilation = 1``; a negative amount crops), plus ``output_padding`` extra zeros at
+       the end (bottom/right);
+    3. run a stride-1 :func:`conv2d` with the same dilation and the kernel flipped in both
+       spatial axes, its two channel axes swapped.
+
+    The result equals :func:`conv_transpose2d` (``groups=1``), at the price of many
+    multiplications by the inserted zeros.
+
+    Args:
+        input: array ``(N, C_in, H, W)``.
+        weight: array ``(C_in, C_out, kH, kW)`` (the transposed-convolution layout).
+        bias: optional ``(C_out,)``.
+        stride, padding, output_padding, dilation: ints or pairs, as in
+            ``torch.nn.functional.conv_transpose2d``.
+
+    Returns:
+        Array ``(N, C_out, H_out, W_out)``, per dimension ``(size - 1) * stride -
+        2 * padding + dilation * (k - 1) + output_padding + 1``.
+
+    Raises:
+        TypeError, ValueError: as :func:`conv_transpose2d`.
+
+    >>> x = np.array([[[[1, 2], [3, 4]]]])
+    >>> k = np.arange(1, 10).reshape(1, 1, 3, 3)
+    >>> bool(np.array_equal(conv_transpose2d_direct(x, k, stride=2, padding=1),
+    ...                     conv_transpose2d(x, k, stride=2, padding=1)))
+    True
+    """
+    x, w, bias, stride, pad, out_pad, _, dilation, _ = _check_conv_transpose_args(
+        2, input, weight, bias, stride, padding, output_padding, 1, dilation
+    )
+    z = zero_insert(x, stride)
+    amounts = [
+        (d * (k - 1) - p, d * (k - 1) - p + op)
+        for k, d, p, op in zip(w.shape[2:], dilation, pad, out_pad, strict=True)
+    ]
+    z = np.pad(z, ((0, 0), (0, 0)) + tuple((max(b, 0), max(a, 0)) for b, a in amounts))
+    crop = tuple(
+        slice(max(-b, 0), z.shape[2 + axis] - max(-a, 0))
+        for axis, (b, a) in enumerate(amounts)
+    )
+    z = z[(slice(None), slice(None)) + crop]
+    flipped = np.ascontiguousarray(w[:, :, ::-1, ::-1].swapaxes(0, 1))  # (C_out, C_in, kH, kW)
+    return conv2d(z, flipped, bias, stride=1, padding=0, dilation=dilation)
+
+
+# --------------------------------------------------------------------------- lesson 10
+
+
+def grouped_conv2d_split(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """Grouped 2-D convolution spelled out: split the channels, convolve, concatenate.
+
+    The input's ``C_in`` channels are cut into ``groups`` consecutive slices of
+    ``C_in / groups``; slice ``j`` is convolved (an ordinary ``groups=1``
+    :func:`conv2d`) with filters ``j·C_out/g … (j+1)·C_out/g − 1`` of ``weight``, and
+    the ``groups`` results are stacked along the channel axis. This is what
+    ``conv2d(..., groups=groups)`` computes, written the way AlexNet ran it on two GPUs.
+
+    Args:
+        input: array ``(N, C_in, H, W)``.
+        weight: array ``(C_out, C_in / groups, kH, kW)``.
+        bias: optional array ``(C_out,)``.
+        stride, padding, dilation: as in :func:`conv2d`.
+        groups: positive int dividing ``C_in`` and ``C_out``.
+
+    Returns:
+        Array ``(N, C_out, H_out, W_out)``, equal to
+        ``conv2d(input, weight, bias, stride, padding, dilation, groups)``.
+
+    >>> x = np.arange(8.0).reshape(1, 2, 2, 2)          # two channels
+    >>> w = np.array([[[[1.0]]], [[[10.0]]]])            # (2, 1, 1, 1): one 1x1 per group
+    >>> grouped_conv2d_split(x, w, groups=2)[0, :, 0, 0]
+    array([ 0., 40.])
+    """
+    x, w, b, *_ = _check_conv_args(2, input, weight, bias, stride, padding, dilation, groups)
+    groups = int(groups)
+    cin, cout = x.shape[1] // groups, w.shape[0] // groups
+    pieces = []
+    for j in range(groups):
+        part_bias = None if b is None else b[j * cout:(j + 1) * cout]
+        pieces.append(conv2d(x[:, j * cin:(j + 1) * cin], w[j * cout:(j + 1) * cout],
+                             part_bias, stride=stride, padding=padding, dilation=dilation))
+    return np.concatenate(pieces, axis=1)

@@ -55,6 +55,7 @@ __all__ = [
     "lesson07",
     "lesson09",
     "lesson10",
+    "lesson11",
 ]
 
 
@@ -1465,4 +1466,111 @@ def lesson10(device="cpu", quick=False) -> Report:
                       "flop_ratio": {g: macs[1] / macs[g] for g in group_list},
                       "measured_speedup": measured, "cuda_devices": cuda_devices,
                       "two_device_speedup": two_device_speedup}
+    return report
+
+
+def lesson11(device="cpu", quick=False) -> Report:
+    """Lesson 11: the cost of a channel shuffle next to the grouped convolutions around it.
+
+    ShuffleNet's wiring at stage-2 size: a batch of ``128×240×28×28`` feature maps,
+    1×1 grouped convolutions ``240 → 240`` with ``g = 3``, no bias (quick: ``2×12×4×4``),
+    float32, TF32 off, under ``torch.no_grad()``. Rows:
+
+    * ``GConv1`` and ``GConv2`` (:func:`convlessons.models.grouped_stack` layers), with
+      their FLOPs;
+    * the channel shuffle, as :func:`convlessons.models.channel_shuffle` (reshape →
+      transpose → copy) and as PyTorch's ``F.channel_shuffle``, with the bytes they move
+      (read the tensor once, write it once);
+    * a plain copy of the same tensor (``clone``) for scale: the shuffle is predicted to
+      run exactly as fast (``predicted × = 1`` against the copy), because it is a copy
+      with a different read order and no arithmetic;
+    * the whole block GConv1 → shuffle → GConv2.
+
+    The shuffle does no arithmetic at all, yet it is not free: it moves as many bytes as
+    a 1×1 grouped convolution reads and writes, so its share of the block's time is far
+    larger than its zero share of the FLOPs.
+
+    Checks: both shuffles on the device against the numpy reference
+    (:func:`convlessons.functional.channel_shuffle`, exact), and the block on the device
+    against a float64 CPU run (first two images).
+
+    Metrics: ``shuffle_time_share`` (shuffle / block), ``shuffle_bandwidth`` and
+    ``copy_bandwidth`` (bytes per second), ``block_flops``, ``shuffle_bytes``.
+    """
+    import copy
+
+    import torch.nn.functional as F
+
+    from convlessons import cost, functional, models
+
+    dev = _scenario_args(device, quick)
+    n, c, hw, g = (2, 12, 4, 3) if quick else (128, 240, 28, 3)
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn(n, c, hw, hw, generator=gen)
+    block = models.grouped_stack(c, g, 2, shuffle=True)
+    with torch.no_grad():
+        for layer in (block.gconv1, block.gconv2):
+            layer.weight.copy_(torch.randn(layer.weight.shape, generator=gen)
+                               / math.sqrt(c // g))
+    block64 = copy.deepcopy(block).double()
+    block_dev = block.to(dev)
+    xd = x.to(dev)
+    with torch.no_grad():
+        yd = block_dev.gconv1(xd)
+    conv_macs = n * cost.conv_macs(c, c, 1, hw, groups=g)
+    tensor_bytes = 4.0 * xd.numel()
+    moved = 2 * tensor_bytes  # read once, write once
+    iters, warm = (3, 1) if quick else (20, 3)
+
+    def ours(t):
+        return models.channel_shuffle(t, g)
+
+    def torchs(t):
+        return F.channel_shuffle(t, g)
+
+    def numpy_reference(t):
+        return torch.from_numpy(functional.channel_shuffle(t.numpy(), g))
+
+    calls = [
+        ("GConv1 1×1, g=3", lambda: block_dev.gconv1(xd), 2.0 * conv_macs, None),
+        ("copy (clone), for scale", lambda: yd.clone(), None, moved),
+        ("channel shuffle (reshape, transpose, copy)", lambda: ours(yd), None, moved),
+        ("channel shuffle (F.channel_shuffle)", lambda: torchs(yd), None, moved),
+        ("GConv2 1×1, g=3", lambda: block_dev.gconv2(yd), 2.0 * conv_macs, None),
+        ("block GConv1 → shuffle → GConv2", lambda: block_dev(xd), 4.0 * conv_macs, None),
+    ]
+    rows, seconds = [], {}
+    with torch.no_grad(), tf32(False):
+        for name, fn, flops, nbytes in calls:
+            seconds[name] = time_fn(fn, device=dev, warmup=warm, iters=iters)
+            is_shuffle = name.startswith("channel shuffle")
+            rows.append(Row(name, seconds[name], flops=flops, bytes=nbytes,
+                            predicted_speedup=1.0 if is_shuffle else None,
+                            baseline="copy (clone), for scale" if is_shuffle else None))
+        small = x[:2]
+        checks = [
+            verify(ours, numpy_reference, [small], device=dev, atol=0.0, rtol=0.0,
+                   name=f"channel shuffle on {dev.type} == numpy reference (exact)"),
+            verify(torchs, numpy_reference, [small], device=dev, atol=0.0, rtol=0.0,
+                   name=f"F.channel_shuffle on {dev.type} == numpy reference (exact)"),
+            verify(lambda t: block_dev(t), lambda t: block64(t), [small], device=dev,
+                   name=f"GConv1 → shuffle → GConv2 on {dev.type} vs float64 CPU, TF32 off"),
+        ]
+    t_shuffle = seconds["channel shuffle (reshape, transpose, copy)"]
+    t_block = seconds["block GConv1 → shuffle → GConv2"]
+    t_copy = seconds["copy (clone), for scale"]
+    share = t_shuffle / t_block
+    notes = [
+        f"feature maps {n}×{c}×{hw}×{hw} float32 ({tensor_bytes / 1e6:.3g} MB); 1×1 "
+        f"convs with g={g}; TF32 off",
+        f"each grouped conv: {2 * conv_macs / 1e9:.3g} GFLOP; the shuffle: 0 FLOP and "
+        f"{moved / 1e6:.3g} MB moved (read + write)",
+        f"the shuffle takes {100 * share:.1f}% of the block's time while doing 0% of its "
+        "FLOPs",
+    ]
+    report = Report(f"lesson 11 · channel shuffle between grouped convolutions on {dev.type}",
+                    rows, checks, notes)
+    report.metrics = {"shuffle_time_share": share, "shuffle_bandwidth": moved / t_shuffle,
+                      "copy_bandwidth": moved / t_copy, "block_flops": 4.0 * conv_macs,
+                      "shuffle_bytes": moved}
     return report

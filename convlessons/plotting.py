@@ -48,6 +48,12 @@ __all__ = [
     "signal_1d",
     "place_ops",
     "depthwise_separable_blocks",
+    "transposed_steps",
+    "outer_product",
+    "separable_steps",
+    "flattened_kernel",
+    "grouped_conv_blocks",
+    "shuffle_diagram",
 ]
 
 INPUT_CMAP = "Blues"
@@ -1151,3 +1157,418 @@ def depthwise_separable_blocks(in_channels, out_channels, kernel_size, input_siz
     axes[2].set_title(f"step 2, pointwise: {n} filter{s} of 1×1×{c} mix the channels",
                       loc="left", pad=14)
     return fig
+
+
+# --------------------------------------------------------------------------- lesson 05
+
+
+def transposed_steps(x, k, *, stride=1, axes=None):
+    """The scatter-add view of a single-channel 2-D transposed convolution, all at once.
+
+    Panels: the input, the kernel, then one panel per input cell ``x[i, j]`` showing the
+    copy ``x[i, j] · k`` it adds into the output (outlined, starting at row ``i·stride``,
+    column ``j·stride``; the rest of that panel is empty), and finally their sum, the
+    output. No padding is applied (``padding`` would crop the output's border).
+
+    Args:
+        x: input ``(H, W)``, small (at most 9 cells, so the row of panels stays legible).
+        k: kernel ``(kh, kw)``.
+        stride: positive int or pair.
+        axes: ``3 + H*W`` axes to draw on; a new figure is made when ``None``.
+
+    Returns:
+        The figure; the first axes is titled ``input …``, the second ``kernel …`` and the
+        last ``output …``.
+
+    Example:
+        >>> fig = transposed_steps(np.array([[1, 2], [3, 4]]), np.ones((2, 2)))
+        >>> len(fig.axes), fig.axes[-1].get_title().split()[0]
+        (7, 'output')
+    """
+    xa = _as_array(x, "x", (2,))
+    ka = _as_array(k, "k", (2,))
+    if xa.size > 9:
+        raise ValueError(f"x must have at most 9 cells (one panel each), got x.shape={xa.shape}")
+    sh, sw = _pair(stride, "stride", minimum=1)
+    (h, w), (kh, kw) = xa.shape, ka.shape
+    full = ((h - 1) * sh + kh, (w - 1) * sw + kw)
+    n_panels = 3 + xa.size
+    if axes is None:
+        ratios = [w, kw] + [full[1]] * (xa.size + 1)
+        width = min(18, 0.42 * sum(ratios) + 0.9 * n_panels)
+        fig, axes = plt.subplots(1, n_panels, figsize=(width, 0.42 * max(full) + 1.6),
+                                 gridspec_kw={"width_ratios": ratios, "wspace": 0.5})
+    else:
+        axes = list(np.ravel(axes))
+        if len(axes) != n_panels:
+            raise ValueError(f"axes must hold {n_panels} axes (input, kernel, one per input "
+                             f"cell, output), got {len(axes)}")
+        fig = axes[0].figure
+    grid(xa, axes[0], title=f"input {h}×{w}", cmap=INPUT_CMAP)
+    grid(ka, axes[1], title=f"kernel {kh}×{kw}", cmap=KERNEL_CMAP)
+    total = np.zeros(full)
+    values = [xa[i, j] * ka for i in range(h) for j in range(w)]
+    lo = min(0.0, min(float(v.min()) for v in values))
+    hi = max(1.0, max(float(v.max()) for v in values))
+    form = _formatter(xa, None)
+    for n, (i, j) in enumerate((i, j) for i in range(h) for j in range(w)):
+        part = np.full(full, np.nan)
+        part[i * sh : i * sh + kh, j * sw : j * sw + kw] = values[n]
+        total[i * sh : i * sh + kh, j * sw : j * sw + kw] += values[n]
+        grid(part, axes[2 + n], highlight=(i * sh, j * sw, kh, kw), cmap=OUTPUT_CMAP,
+             vmin=lo, vmax=hi, title=f"x[{i},{j}]·k = {form(xa[i, j])}·k")
+    title = f"output {full[0]}×{full[1]}"
+    if (sh, sw) != (1, 1):
+        title += f"\nstride {sh if sh == sw else (sh, sw)}"
+    grid(total, axes[-1], title=title, cmap=OUTPUT_CMAP)
+    pairs = [(axes[a], axes[a + 1], "+") for a in range(2, 1 + xa.size)]
+    pairs.append((axes[-2], axes[-1], "="))
+    place_ops(fig, pairs, fontsize=18)
+    return fig
+
+
+# --------------------------------------------------------------------------- lesson 07
+
+
+def outer_product(column, row, axes=None, *, titles=("column", "row", "kernel"), fmt=None):
+    """Three panels, column ⊗ row = kernel: how two 1-D kernels make a separable 2-D one.
+
+    The column is drawn as a ``kh × 1`` grid, the row as a ``1 × kw`` grid, and the
+    product as the ``kh × kw`` grid whose cell ``(i, j)`` is ``column[i] * row[j]``.
+
+    Args:
+        column: 1-D array ``(kh,)``.
+        row: 1-D array ``(kw,)``.
+        axes: three axes to draw on; a new figure is made when ``None``.
+        titles: the three panel titles (shapes are added to them).
+        fmt: number format for the cells (see :func:`grid`).
+
+    Returns:
+        The figure; its axes are titled ``column …``, ``row …``, ``kernel …``.
+
+    Example:
+        >>> fig = outer_product([1, 2, 1], [-1, 0, 1])
+        >>> [ax.get_title() for ax in fig.axes]
+        ['column 3×1', 'row 1×3', 'kernel 3×3']
+    """
+    c = _as_array(column, "column", (1,))
+    r = _as_array(row, "row", (1,))
+    if (not isinstance(titles, tuple | list) or len(titles) != 3
+            or not all(isinstance(t, str) for t in titles)):
+        raise TypeError(f"titles must be three strings, got titles={titles!r}")
+    kernel = np.outer(c, r)
+    if axes is None:
+        width = min(14, 0.55 * (1 + r.size + r.size) + 3.6)
+        height = 0.55 * c.size + 1.2
+        fig, axes = plt.subplots(
+            1, 3, figsize=(width, height),
+            gridspec_kw={"width_ratios": [1.6, max(r.size, 1.6), max(r.size, 1.6)],
+                         "wspace": 0.5},
+        )
+    else:
+        axes = list(np.ravel(axes))
+        if len(axes) != 3:
+            raise ValueError(f"axes must hold 3 axes (column, row, kernel), got {len(axes)}")
+        fig = axes[0].figure
+    both = np.concatenate([c, r, kernel.ravel()])
+    form = fmt if fmt is not None else ("{:.0f}" if _is_intlike(both) else ".2f")
+    grid(c[:, None], axes[0], title=f"{titles[0]} {c.size}×1", cmap=KERNEL_CMAP, fmt=form)
+    grid(r[None, :], axes[1], title=f"{titles[1]} 1×{r.size}", cmap=KERNEL_CMAP, fmt=form)
+    grid(kernel, axes[2], title=f"{titles[2]} {c.size}×{r.size}", cmap=KERNEL_CMAP, fmt=form)
+    place_ops(fig, [(axes[0], axes[1], "⊗"), (axes[1], axes[2], "=")])
+    return fig
+
+
+def separable_steps(x, column, row, *, position=(0, 0), axes=None):
+    """Five panels, input ∗ column = intermediate ∗ row = output, for one output cell.
+
+    The two passes of a spatially separable convolution ('valid', stride 1), drawn with
+    the numbers. For output cell ``position = (i, j)`` the figure outlines the 1 × kw
+    window of the intermediate it reads (row ``i``, columns ``j … j + kw - 1``), the
+    kh × kw block of the input those intermediate cells read, and the cell itself.
+
+    Args:
+        x: input ``(H, W)``.
+        column: 1-D array ``(kh,)``, the first (vertical) pass.
+        row: 1-D array ``(kw,)``, the second (horizontal) pass.
+        position: output index ``(row, col)``.
+        axes: five axes to draw on; a new figure is made when ``None``.
+
+    Returns:
+        The figure; its axes are titled ``input …``, ``column …``, ``intermediate …``,
+        ``row …``, ``output …``.
+
+    Example:
+        >>> fig = separable_steps(np.arange(25).reshape(5, 5), [1, 2, 1], [-1, 0, 1])
+        >>> [ax.get_title().split()[0] for ax in fig.axes]
+        ['input', 'column', 'intermediate', 'row', 'output']
+    """
+    from convlessons import functional as F
+
+    xa = _as_array(x, "x", (2,))
+    c = _as_array(column, "column", (1,))
+    r = _as_array(row, "row", (1,))
+    h, w = xa.shape
+    kh, kw = c.size, r.size
+    if kh > h or kw > w:
+        raise ValueError(f"column ({kh} taps) and row ({kw} taps) must fit in x of shape "
+                         f"{xa.shape}")
+    middle = F.conv2d(xa[None, None], c.reshape(1, 1, kh, 1))[0, 0]
+    out = F.conv2d(middle[None, None], r.reshape(1, 1, 1, kw))[0, 0]
+    if (not isinstance(position, tuple | list) or len(position) != 2
+            or not all(isinstance(v, int | np.integer) and not isinstance(v, bool)
+                       for v in position)):
+        raise TypeError(f"position must be an output index (row, col), got position={position!r}")
+    i, j = (int(v) for v in position)
+    if not (0 <= i < out.shape[0] and 0 <= j < out.shape[1]):
+        raise ValueError(f"position must index the output of shape {out.shape}, "
+                         f"got position={tuple(position)}")
+    if axes is None:
+        ratios = [w, 1.6, w, max(kw, 1.6), max(out.shape[1], 1.6)]
+        fig, axes = plt.subplots(1, 5, figsize=(min(18, 0.5 * sum(ratios) + 4.5),
+                                                0.5 * h + 1.5),
+                                 gridspec_kw={"width_ratios": ratios, "wspace": 0.5})
+    else:
+        axes = list(np.ravel(axes))
+        if len(axes) != 5:
+            raise ValueError(f"axes must hold 5 axes (input, column, intermediate, row, "
+                             f"output), got {len(axes)}")
+        fig = axes[0].figure
+    grid(xa, axes[0], highlight=(i, j, kh, kw), title=f"input {h}×{w}", cmap=INPUT_CMAP)
+    grid(c[:, None], axes[1], title=f"column {kh}×1", cmap=KERNEL_CMAP)
+    grid(middle, axes[2], highlight=(i, j, 1, kw),
+         title=f"intermediate {middle.shape[0]}×{middle.shape[1]}", cmap=OUTPUT_CMAP)
+    grid(r[None, :], axes[3], title=f"row 1×{kw}", cmap=KERNEL_CMAP)
+    grid(out, axes[4], highlight=(i, j, 1, 1), title=f"output {out.shape[0]}×{out.shape[1]}",
+         cmap=OUTPUT_CMAP)
+    place_ops(fig, [(axes[0], axes[1], "∗"), (axes[1], axes[2], "="),
+                    (axes[2], axes[3], "∗"), (axes[3], axes[4], "=")])
+    return fig
+
+
+# --------------------------------------------------------------------------- lesson 09
+
+
+def flattened_kernel(lateral, vertical, horizontal, *, max_slices=4, fmt=None, fig=None):
+    """Three 1-D filters and the rank-1 3-D kernel they build, as blocks and as numbers.
+
+    The top row draws the lateral filter (``C`` taps along the channel axis), the
+    vertical one (``kh`` taps down) and the horizontal one (``kw`` taps across) as
+    :func:`tensor_blocks`, combined by outer products (``⊗``) into the ``kh×kw×C``
+    kernel. The bottom row writes the three vectors as grids, then the kernel's channel
+    slices: slice ``c`` is ``lateral[c] · outer(vertical, horizontal)``, so every slice
+    is the same ``kh × kw`` pattern, only scaled.
+
+    Args:
+        lateral: ``(C,)``, the weights over the input channels.
+        vertical: ``(kh,)``.
+        horizontal: ``(kw,)``.
+        max_slices: most channel slices written out (the first ones).
+        fmt: number format of the grids (see :func:`grid`).
+        fig: figure to draw on (cleared first); a new one is made when ``None``.
+
+    Returns:
+        The figure drawn on.
+
+    Example:
+        >>> fig = flattened_kernel([1, -1], [1, 2, 1], [-1, 0, 1])
+        >>> [ax.get_title().split()[0] for ax in fig.axes[1:]]
+        ['lateral', 'vertical', 'horizontal', 'kernel', 'kernel']
+    """
+    vectors = {}
+    for name, value in (("lateral", lateral), ("vertical", vertical),
+                        ("horizontal", horizontal)):
+        arr = _as_array(value, name, (1,))
+        if not np.all(np.isfinite(arr)):
+            raise ValueError(f"{name} must contain only finite numbers, got {name}={arr!r}")
+        vectors[name] = arr.astype(np.float64)
+    if isinstance(max_slices, bool) or not isinstance(max_slices, int | np.integer) \
+            or max_slices < 1:
+        raise ValueError(f"max_slices must be a positive int, got max_slices={max_slices!r}")
+    a, b, c = vectors["lateral"], vectors["vertical"], vectors["horizontal"]
+    channels, kh, kw = a.size, b.size, c.size
+    kernel = np.einsum("c,i,j->cij", a, b, c)
+    shown = min(channels, int(max_slices))
+    if fig is None:
+        fig = plt.figure(figsize=(11, 6.2), layout="constrained")
+    else:
+        fig.clear()
+    ratios = [1.2, 1.2, max(kw, 2) * 0.6] + [max(kw, 2)] * shown
+    spec = fig.add_gridspec(2, len(ratios), height_ratios=[1.1, 1], width_ratios=ratios)
+    top = fig.add_subplot(spec[0, :])
+    tensor_blocks(
+        [(channels, 1, 1), (1, kh, 1), (1, 1, kw), (channels, kh, kw)],
+        [f"lateral ({channels})", f"vertical ({kh})", f"horizontal ({kw})", "3-D kernel"],
+        ax=top, ops=["⊗", "⊗", "="],
+        colors=[BLOCK_COLORS[3], BLOCK_COLORS[1], BLOCK_COLORS[4], BLOCK_COLORS[1]],
+    )
+    vmax = float(np.abs(kernel).max()) or 1.0  # one colour scale for every slice
+    grid(a[:, None], ax=fig.add_subplot(spec[1, 0]), title=f"lateral\nC={channels}",
+         fmt=fmt, cmap="Purples", index_labels=False)
+    grid(b[:, None], ax=fig.add_subplot(spec[1, 1]), title=f"vertical\nkh={kh}",
+         fmt=fmt, cmap=KERNEL_CMAP, index_labels=False)
+    grid(c[None, :], ax=fig.add_subplot(spec[1, 2]), title=f"horizontal\nkw={kw}",
+         fmt=fmt, cmap=KERNEL_CMAP, index_labels=False)
+    for ch in range(shown):
+        grid(kernel[ch], ax=fig.add_subplot(spec[1, 3 + ch]), fmt=fmt, cmap=KERNEL_CMAP,
+             vmin=-vmax, vmax=vmax, index_labels=False,
+             title=f"kernel slice c={ch}\n= {a[ch]:.3g} · v ⊗ h")
+    if shown < channels:
+        fig.text(0.99, 0.02, f"… {channels - shown} more slice(s), same pattern, other scales",
+                 ha="right", va="bottom", fontsize=9, color=LINE_COLOR)
+    return fig
+
+
+# --------------------------------------------------------------------------- lesson 10
+
+
+def grouped_conv_blocks(in_channels, out_channels, groups, *, kernel_size=3, size=5,
+                        ax=None, max_filters=6):
+    """A grouped convolution as 3-D blocks: input, filter bank, output, coloured by group.
+
+    The input's channels are split into ``groups`` colours; so are the output's; each
+    drawn filter has the colour of its group and depth ``in_channels / groups``. When
+    there are more filters than ``max_filters``, the filters drawn are spread evenly
+    over the bank (so every group up to ``max_filters`` of them is represented) and the
+    label keeps the true count. Stride 1 and "same" padding: input and output are both
+    ``size × size``.
+
+    Args:
+        in_channels, out_channels: positive ints divisible by ``groups``.
+        groups: positive int.
+        kernel_size: side of the square kernel.
+        size: side of the feature maps.
+        ax: axes to draw on; a new figure is made when ``None``.
+        max_filters: most filters drawn.
+
+    Returns:
+        The axes drawn on.
+
+    Example:
+        >>> ax = grouped_conv_blocks(4, 4, 2)
+        >>> sorted(t.get_text() for t in ax.texts if "×" in t.get_text())
+        ['4 × 3×3×2', '5×5×4', '5×5×4']
+    """
+    values = {"in_channels": in_channels, "out_channels": out_channels, "groups": groups,
+              "kernel_size": kernel_size, "size": size, "max_filters": max_filters}
+    for name, value in values.items():
+        if not isinstance(value, int | np.integer) or isinstance(value, bool):
+            raise TypeError(f"{name} must be a positive int, got {name}={value!r}")
+        if value < 1:
+            raise ValueError(f"{name} must be a positive int, got {name}={value!r}")
+    if in_channels % groups or out_channels % groups:
+        raise ValueError(
+            f"groups must divide in_channels={in_channels} and out_channels={out_channels}, "
+            f"got groups={groups}"
+        )
+    per_group = out_channels // groups
+    shown = min(out_channels, max_filters)
+    picked = np.linspace(0, out_channels - 1, shown).round().astype(int)
+    ids = [int(f) // per_group for f in picked] + [0] * (out_channels - shown)
+    return tensor_blocks(
+        [(in_channels, size, size), (out_channels, in_channels // groups, kernel_size,
+                                     kernel_size), (out_channels, size, size)],
+        labels=["input", f"{out_channels} filters, {groups} group{'s' * (groups > 1)}",
+                "output"],
+        ax=ax, ops=["*", "="], groups=[groups, ids, groups], max_filters=shown,
+    )
+
+
+# --------------------------------------------------------------------------- lesson 11
+
+
+def shuffle_diagram(channels, groups, layers=2, *, shuffle=True, ax=None, title=None):
+    """Channels flowing through stacked grouped convolutions, with or without shuffles.
+
+    One row of boxes per stage, top to bottom: the input, then each grouped convolution
+    (``GConv1``, ``GConv2``, …) and, when ``shuffle`` is set, a ``shuffle`` row between
+    two convolutions. Thin lines join every output channel of a group to every input
+    channel of the same group; shuffle rows show where each channel moves. Each box is
+    split into stripes, one per input group (the input's colours) that the channel
+    depends on, so a box with one colour has seen only one group of the input.
+
+    Args:
+        channels: ``C``, a positive int divisible by ``groups``.
+        groups: groups of every convolution and shuffle.
+        layers: number of grouped convolutions, a positive int.
+        shuffle: draw a channel shuffle between consecutive convolutions.
+        ax: axes to draw on; a new figure is made when ``None``.
+        title: title of the axes.
+
+    Returns:
+        The axes drawn on.
+
+    Example:
+        >>> ax = shuffle_diagram(6, 3)
+        >>> [t.get_text() for t in ax.texts]
+        ['input', 'GConv1', 'shuffle', 'GConv2']
+    """
+    from convlessons import connectivity as conn
+
+    for name, value in (("channels", channels), ("groups", groups), ("layers", layers)):
+        if not isinstance(value, int | np.integer) or isinstance(value, bool):
+            raise TypeError(f"{name} must be a positive int, got {name}={value!r}")
+        if value < 1:
+            raise ValueError(f"{name} must be a positive int, got {name}={value!r}")
+    if channels % groups:
+        raise ValueError(
+            f"groups must divide channels, got groups={groups} with channels={channels}"
+        )
+    if not isinstance(shuffle, bool):
+        raise TypeError(f"shuffle must be True or False, got shuffle={shuffle!r}")
+    n = channels // groups
+    block = conn.channel_connectivity((channels, channels), groups).astype(np.int64)
+    perm = conn.shuffle_permutation(channels, groups)
+    stages = [("input", np.eye(channels, dtype=bool), None)]
+    reach = np.eye(channels, dtype=bool)
+    for layer in range(1, layers + 1):
+        reach = (block @ reach.astype(np.int64)) > 0
+        stages.append((f"GConv{layer}", reach, "conv"))
+        if shuffle and layer < layers:
+            reach = (perm @ reach.astype(np.int64)) > 0
+            stages.append(("shuffle", reach, "shuffle"))
+    box, gap = 0.8, {"conv": 1.5, "shuffle": 1.2}
+    y, ys = 0.0, []
+    for _, _, kind in stages:
+        y -= gap[kind] if kind else 0.0
+        ys.append(y)
+    if ax is None:
+        wide, high = channels + 2.9, -ys[-1] + 2 * box
+        scale = min(0.5, 12.0 / wide)
+        ax = _new_axes((wide * scale, high * scale + 0.4))
+    thin = max(0.25, 0.8 - 0.012 * channels * n)
+    for row, (label, dep, kind) in enumerate(stages):
+        top = ys[row]
+        if kind == "conv":  # every channel of a group reads every channel of that group
+            upper = ys[row - 1] - box / 2
+            for j in range(groups):
+                for a in range(j * n, (j + 1) * n):
+                    for b in range(j * n, (j + 1) * n):
+                        ax.plot([a, b], [upper, top + box / 2], color="#9a9a9a",
+                                linewidth=thin, zorder=1)
+        elif kind == "shuffle":
+            upper = ys[row - 1] - box / 2
+            source = perm.argmax(axis=1)
+            for new, old in enumerate(source):
+                ax.plot([old, new], [upper, top + box / 2], color=LINE_COLOR,
+                        linewidth=1.0, zorder=1)
+        by_group = dep.reshape(channels, groups, n).any(axis=2)
+        for c in range(channels):
+            ids = np.flatnonzero(by_group[c])
+            width = box / len(ids)
+            for k, gid in enumerate(ids):
+                ax.add_patch(Rectangle((c - box / 2 + k * width, top - box / 2), width, box,
+                                       facecolor=GROUP_COLORS[gid % len(GROUP_COLORS)],
+                                       edgecolor="none", zorder=2))
+            ax.add_patch(Rectangle((c - box / 2, top - box / 2), box, box, fill=False,
+                                   edgecolor="#333333", linewidth=0.8, zorder=3))
+        ax.text(-0.9, top, label, ha="right", va="center", fontsize=10)
+    for j in range(1, groups):  # faint walls between the groups
+        ax.axvline(j * n - 0.5, color="#dddddd", linewidth=0.8, zorder=0)
+    ax.set_xlim(-3.2, channels - 0.3)
+    ax.set_ylim(ys[-1] - box, box)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    if title is not None:
+        ax.set_title(title)
+    return ax
