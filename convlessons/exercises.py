@@ -59,6 +59,9 @@ __all__ = [
     "check_channel_shuffle",
     "SHUFFLE_QUESTIONS",
     "check_shuffle_predictions",
+    "check_unit_flops",
+    "STAGE_FLOPS_QUESTION",
+    "check_stage_flops",
 ]
 
 
@@ -1394,3 +1397,102 @@ def check_shuffle_predictions(answers) -> None:
     print(f"✓ {name}: channel {k} → position {expected['destination']}, position {k} ← "
           f"channel {expected['source']}; GConv2 reads {expected['reads_without_shuffle']} "
           f"input channels without the shuffle, {expected['reads_with_shuffle']} with it")
+
+
+# ---------------------------------------------------------------------- lesson 12
+
+
+def check_unit_flops(fn) -> None:
+    """Lesson 12, exercise 1: ``fn(kind, c, m, h, w, g)`` gives a unit's multiply-adds.
+
+    Each case is compared with the multiply-adds counted on the torch unit
+    (:func:`convlessons.models.residual_unit` under
+    :func:`convlessons.cost.count_macs`), so the formula is checked against what the
+    convolutions really do, for ``kind`` in ``"resnet"``, ``"resnext"``, ``"shufflenet"``.
+
+    Raises:
+        AssertionError: the first case that differs, with its arguments and a hint.
+
+    Example:
+        >>> from convlessons.cost import unit_flops
+        >>> check_unit_flops(unit_flops)
+        ✓ unit_flops: all 7 cases match the reference
+    """
+    import torch
+
+    from convlessons import cost, models
+
+    cases = [("resnet", 16, 4, 5, 5, 1), ("resnext", 16, 8, 5, 5, 4),
+             ("shufflenet", 12, 6, 4, 4, 3), ("shufflenet", 24, 6, 7, 3, 2),
+             ("resnet", 8, 8, 3, 6, 1), ("resnext", 32, 8, 2, 2, 8),
+             ("shufflenet", 16, 4, 6, 6, 1)]
+
+    def counted(kind, c, m, h, w, g):
+        with torch.device("meta"):
+            unit = models.residual_unit(kind, c, m, g)
+        return cost.count_macs(unit, (1, c, h, w))
+
+    check_function(
+        fn, counted, cases, name="unit_flops", atol=0,
+        hint="every 1x1 conv costs h·w·(in channels)·(out channels)/groups; the 3x3 costs "
+             "h·w·9·m·m/groups, where a depthwise conv has groups = m",
+    )
+
+
+#: Lesson 12, exercise 2: Stage 3 of ShuffleNet 1x with ``groups`` groups on a 224x224
+#: image (Stage 3 receives ``in_channels`` maps of 28x28).
+STAGE_FLOPS_QUESTION = {"groups": 3, "width_mult": 1.0, "in_channels": 240,
+                        "out_channels": 480, "input_size": 28}
+
+_STAGE_HINTS = {
+    "unit": "a stride-1 unit of Stage 3 has c = 480, m = 120 and runs on 14x14: "
+            "hw(2cm/g + 9m)",
+    "first_unit": "the stride-2 unit: its first 1x1 GConv (240 -> 120) runs on 28x28, the "
+                  "depthwise 3x3 and the second 1x1 GConv (120 -> 480 - 240 = 240) on 14x14",
+    "stage": "one stride-2 unit and 7 stride-1 units",
+}
+
+
+def check_stage_flops(answers) -> None:
+    """Lesson 12, exercise 2: multiply-adds of Stage 3 of :data:`STAGE_FLOPS_QUESTION`.
+
+    Args:
+        answers: dict with three ints: ``"unit"`` (one stride-1 unit), ``"first_unit"``
+            (the stride-2 unit that opens the stage) and ``"stage"`` (the whole stage).
+
+    Raises:
+        AssertionError: a missing key or the first wrong number, expected vs got, with
+            a hint.
+
+    Example:
+        >>> check_stage_flops({"unit": 7738080, "first_unit": 9619680, "stage": 63786240})
+        ✓ Stage 3 (g = 3): 7,738,080 per unit, 9,619,680 stride-2 unit, 63,786,240 total
+    """
+    import torch
+
+    from convlessons import cost, models
+
+    name = "stage FLOPs"
+    if not isinstance(answers, dict):
+        _fail(name, f"expected a dict like {{'unit': ..., 'first_unit': ..., 'stage': ...}}, "
+              f"got {type(answers).__name__}", "write answers = {'unit': ..., 'first_unit': "
+              "..., 'stage': ...}")
+    missing = sorted(set(_STAGE_HINTS) - set(answers))
+    extra = sorted(set(answers) - set(_STAGE_HINTS), key=repr)
+    if missing or extra:
+        _fail(name, f"expected the keys {sorted(_STAGE_HINTS)}, missing {missing}, "
+              f"unexpected {extra}", "one int per key")
+    q = STAGE_FLOPS_QUESTION
+    with torch.device("meta"):
+        stage = models.shufflenet_v1(q["groups"], q["width_mult"]).stage3
+    shape = (1, q["in_channels"], q["input_size"], q["input_size"])
+    half = (1, q["out_channels"], q["input_size"] // 2, q["input_size"] // 2)
+    expected = {"unit": cost.count_macs(stage[1], half),
+                "first_unit": cost.count_macs(stage[0], shape),
+                "stage": cost.count_macs(stage, shape)}
+    for key, value in expected.items():
+        problem = _value_problem(answers[key], value)
+        if problem:
+            _fail(f"{name}, {key}", problem, _STAGE_HINTS[key])
+    print(f"✓ Stage 3 (g = {q['groups']}): {expected['unit']:,} per unit, "
+          f"{expected['first_unit']:,} stride-2 unit, {expected['stage']:,} total")

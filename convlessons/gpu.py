@@ -56,6 +56,7 @@ __all__ = [
     "lesson09",
     "lesson10",
     "lesson11",
+    "lesson12",
 ]
 
 
@@ -1573,4 +1574,68 @@ def lesson11(device="cpu", quick=False) -> Report:
     report.metrics = {"shuffle_time_share": share, "shuffle_bandwidth": moved / t_shuffle,
                       "copy_bandwidth": moved / t_copy, "block_flops": 4.0 * conv_macs,
                       "shuffle_bytes": moved}
+    return report
+
+
+def lesson12(device="cpu", quick=False) -> Report:
+    """Lesson 12: ShuffleNet v1 vs MobileNet v1 throughput at a large batch, next to FLOPs.
+
+    Both nets classify 224×224 images (quick: the 0.25× / 0.25 nets on 64×64 images,
+    batch 2); full size uses a batch of 256 (ShuffleNet 1×, g = 3: 137 MFLOPs per image;
+    1.0 MobileNet-224: 569). Each net is timed in float32 with TF32 off under
+    ``torch.no_grad()`` in eval mode, in the default ``channels_first`` layout and in
+    ``channels_last``. The predicted speed-up of ShuffleNet over MobileNet is the ratio
+    of their multiply-adds (about 4.1); the measured one is much smaller, because most
+    of ShuffleNet's layers (depthwise convs, grouped 1×1 convs, shuffles, pooling,
+    concatenations) move memory rather than multiply.
+
+    Checks: both nets (seeded weights, eval mode) on the device against the same net in
+    float64 on the CPU, for two images.
+
+    Metrics: ``flop_ratio``, ``measured_speedup`` (channels_first), ``images_per_second``
+    (dict by row name).
+    """
+    from convlessons import cost, models
+
+    dev = _scenario_args(device, quick)
+    batch, side, s_width, m_width = (2, 64, 0.25, 0.25) if quick else (256, 224, 1.0, 1.0)
+    torch.manual_seed(0)
+    nets = {"MobileNet v1": models.mobilenet_v1(m_width).eval(),
+            "ShuffleNet v1 (g=3)": models.shufflenet_v1(3, s_width).eval()}
+    macs = {name: cost.count_macs(net, (1, 3, side, side)) for name, net in nets.items()}
+    x = torch.randn(batch, 3, side, side, generator=torch.Generator().manual_seed(1))
+    iters, warm = (2, 1) if quick else (10, 3)
+    rows, seconds = [], {}
+    with torch.no_grad(), tf32(False):
+        for layout in (torch.contiguous_format, torch.channels_last):
+            tag = "" if layout is torch.contiguous_format else ", channels_last"
+            xd = x.to(dev).contiguous(memory_format=layout)
+            for name, net in nets.items():
+                net_dev = net.to(dev).to(memory_format=layout)
+                key = name + tag
+                seconds[key] = time_fn(lambda n=net_dev, t=xd: n(t), device=dev,
+                                       warmup=warm, iters=iters)
+                predicted = macs["MobileNet v1"] / macs[name]
+                rows.append(Row(key, seconds[key], flops=2.0 * macs[name] * batch,
+                                predicted_speedup=predicted,
+                                baseline="MobileNet v1" + tag))
+        checks = []
+        for name, net in nets.items():
+            net_dev = net.to(dev).to(memory_format=torch.contiguous_format)
+            net64 = models.mobilenet_v1(m_width) if name.startswith("Mobile") else \
+                models.shufflenet_v1(3, s_width)
+            net64.load_state_dict(net.state_dict())
+            net64 = net64.to("cpu").double().eval()
+            checks.append(verify(net_dev, net64, [x[:2]], device=dev, atol=1e-4, rtol=1e-3,
+                                 name=f"{name} on {dev.type} vs float64 CPU, TF32 off"))
+    flop_ratio = macs["MobileNet v1"] / macs["ShuffleNet v1 (g=3)"]
+    measured = seconds["MobileNet v1"] / seconds["ShuffleNet v1 (g=3)"]
+    notes = [f"batch {batch} of {side}×{side} images; MFLOPs (multiply-adds) per image: "
+             + ", ".join(f"{k} {v / 1e6:.1f}" for k, v in macs.items()),
+             f"FLOP ratio MobileNet / ShuffleNet = {flop_ratio:.2f}; measured speed-up "
+             f"{measured:.2f} (channels_first)"]
+    report = Report(f"lesson 12 · ShuffleNet v1 vs MobileNet v1 on {dev.type}", rows, checks,
+                    notes)
+    report.metrics = {"flop_ratio": flop_ratio, "measured_speedup": measured,
+                      "images_per_second": {k: batch / v for k, v in seconds.items()}}
     return report

@@ -54,6 +54,8 @@ __all__ = [
     "flattened_kernel",
     "grouped_conv_blocks",
     "shuffle_diagram",
+    "UNIT_COLORS",
+    "residual_unit_diagram",
 ]
 
 INPUT_CMAP = "Blues"
@@ -1571,4 +1573,116 @@ def shuffle_diagram(channels, groups, layers=2, *, shuffle=True, ax=None, title=
     ax.axis("off")
     if title is not None:
         ax.set_title(title)
+    return ax
+
+
+# --------------------------------------------------------------------------- lesson 12
+
+#: Lesson 12: box colours of :func:`residual_unit_diagram`, by kind of operation.
+UNIT_COLORS = {
+    "dense": "#6baed6",
+    "grouped": "#fd8d3c",
+    "depthwise": "#74c476",
+    "shuffle": "#9e9ac8",
+    "other": "#e6e6e6",
+}
+
+
+def _unit_steps(kind, stride, groups):
+    """Boxes of one unit, top to bottom: (label, colour key)."""
+    g = groups
+    if kind == "resnet":
+        return [("1×1 Conv", "dense"), ("BN, ReLU", "other"), ("3×3 Conv", "dense"),
+                ("BN, ReLU", "other"), ("1×1 Conv", "dense"), ("BN", "other")]
+    if kind == "resnext":
+        return [("1×1 Conv", "dense"), ("BN, ReLU", "other"), (f"3×3 GConv (g={g})", "grouped"),
+                ("BN, ReLU", "other"), ("1×1 Conv", "dense"), ("BN", "other")]
+    dw = "3×3 DWConv" + (", stride 2" if stride == 2 else "")
+    return [(f"1×1 GConv (g={g})", "grouped"), ("BN, ReLU", "other"),
+            (f"shuffle (g={g})", "shuffle"), (dw, "depthwise"), ("BN", "other"),
+            (f"1×1 GConv (g={g})", "grouped"), ("BN", "other")]
+
+
+def residual_unit_diagram(kind="shufflenet", *, stride=1, groups=3, ax=None, title=None):
+    """A bottleneck unit as a flow chart: ResNet, ResNeXt or ShuffleNet (arXiv:1707.01083 Fig. 2).
+
+    Boxes run top to bottom, coloured by the kind of convolution (:data:`UNIT_COLORS`:
+    dense, grouped, depthwise, shuffle, other); the shortcut runs down the right-hand
+    side. A stride-1 unit adds the shortcut (``Add``); a stride-2 ShuffleNet unit sends
+    its input through a 3×3 average pool with stride 2 and concatenates (``Concat``).
+
+    Args:
+        kind: ``"resnet"``, ``"resnext"`` or ``"shufflenet"``.
+        stride: 1, or 2 (ShuffleNet only).
+        groups: groups written on the grouped boxes, positive int.
+        ax: axes to draw on; a new figure is made when ``None``.
+        title: axes title (default: the unit's name).
+
+    Returns:
+        The axes drawn on.
+
+    Example:
+        >>> ax = residual_unit_diagram("shufflenet", stride=2)
+        >>> "Concat" in [t.get_text() for t in ax.texts]
+        True
+    """
+    from matplotlib.patches import FancyBboxPatch
+
+    kinds = ("resnet", "resnext", "shufflenet")
+    if not isinstance(kind, str) or kind not in kinds:
+        raise ValueError(f"kind must be one of {kinds}, got kind={kind!r}")
+    if isinstance(stride, bool) or stride not in (1, 2):
+        raise ValueError(f"stride must be 1 or 2, got stride={stride!r}")
+    if stride == 2 and kind != "shufflenet":
+        raise ValueError(f"stride=2 is drawn for kind='shufflenet' only, got kind={kind!r}")
+    if not isinstance(groups, int | np.integer) or isinstance(groups, bool):
+        raise TypeError(f"groups must be a positive int, got groups={groups!r}")
+    if groups < 1:
+        raise ValueError(f"groups must be a positive int, got groups={groups!r}")
+    if ax is None:
+        ax = _new_axes((3.4, 6.2))
+    steps = _unit_steps(kind, stride, int(groups))
+    n = len(steps)
+    top, gap, box_h, box_w, cx = n + 1.0, 1.0, 0.62, 2.9, 0.0
+    ys = [top - gap * (i + 1) for i in range(n)]
+    ax.text(cx, top, "input", ha="center", va="center", fontsize=10, fontweight="bold")
+    prev = top - 0.2
+    for (label, key), y in zip(steps, ys, strict=True):
+        ax.add_patch(FancyBboxPatch((cx - box_w / 2, y - box_h / 2), box_w, box_h,
+                                    boxstyle="round,pad=0.02", facecolor=UNIT_COLORS[key],
+                                    edgecolor=LINE_COLOR))
+        ax.text(cx, y, label, ha="center", va="center", fontsize=9)
+        ax.annotate("", (cx, y + box_h / 2), (cx, prev),
+                    arrowprops={"arrowstyle": "->", "color": LINE_COLOR})
+        prev = y - box_h / 2
+    merge_y = ys[-1] - gap
+    merge = "Concat" if stride == 2 else "Add"
+    ax.add_patch(FancyBboxPatch((cx - 0.6, merge_y - 0.25), 1.2, 0.5,
+                                boxstyle="round,pad=0.02", facecolor="white",
+                                edgecolor=LINE_COLOR))
+    ax.text(cx, merge_y, merge, ha="center", va="center", fontsize=10, fontweight="bold")
+    ax.annotate("", (cx, merge_y + 0.25), (cx, prev),
+                arrowprops={"arrowstyle": "->", "color": LINE_COLOR})
+    side = cx + box_w / 2 + (1.1 if stride == 2 else 0.5)
+    ax.plot([cx + 0.25, side, side], [top - 0.2, top - 0.2, merge_y], color=LINE_COLOR)
+    ax.annotate("", (cx + 0.6, merge_y), (side, merge_y),
+                arrowprops={"arrowstyle": "->", "color": LINE_COLOR})
+    if stride == 2:
+        mid = (top + merge_y) / 2
+        ax.add_patch(FancyBboxPatch((side - 0.8, mid - 0.45), 1.6, 0.9,
+                                    boxstyle="round,pad=0.02", facecolor=UNIT_COLORS["other"],
+                                    edgecolor=LINE_COLOR, zorder=3))
+        ax.text(side, mid, "3×3 AVG Pool\n(stride 2)", ha="center", va="center", fontsize=8,
+                zorder=4)
+    end_y = merge_y - gap
+    ax.text(cx, end_y, "ReLU", ha="center", va="center", fontsize=10)
+    ax.annotate("", (cx, end_y + 0.2), (cx, merge_y - 0.25),
+                arrowprops={"arrowstyle": "->", "color": LINE_COLOR})
+    ax.set_xlim(cx - box_w / 2 - 0.2, side + 0.95)
+    ax.set_ylim(end_y - 0.5, top + 0.5)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    names = {"resnet": "ResNet bottleneck", "resnext": "ResNeXt bottleneck",
+             "shufflenet": f"ShuffleNet unit, stride {stride}"}
+    ax.set_title(names[kind] if title is None else title, fontsize=11)
     return ax

@@ -57,6 +57,10 @@ __all__ = [
     "GROUP_CHOICES",
     "grouped_explorer",
     "shuffle_explorer",
+    "SHUFFLENET_GROUPS",
+    "SHUFFLENET_WIDTHS",
+    "shufflenet_published_mflops",
+    "shufflenet_explorer",
 ]
 
 
@@ -1125,8 +1129,8 @@ def separable_explorer(max_image_size: int = 40) -> Explorer:
         ]
         if m <= 2:
             lines.append(f"with m = {m} the two passes do {2 * m} multiplications per output "
-                         f"against {m * m} (and the column pass also works on the extra "
-                         "rows): separating pays off only from m = 3 on")
+                         f"against {m * m}, and the intermediate is {m - 1} column(s) wider "
+                         "than the output: separating pays off only from m = 3 on")
         if not same or full.count != standard or sep.count != separable:
             lines.append("warning: the loop counts or outputs disagree with the formulas")
         return Render(figure=fig, text="\n".join(lines))
@@ -1181,8 +1185,8 @@ def grouped_explorer() -> Explorer:
             raise ValueError(
                 f"groups g = {g} must divide both channel counts, but it does not divide "
                 f"{' or '.join(bad)}: the channels cannot be cut into {g} equal groups. "
-                f"Pick a g that divides both {cin} and {cout} (for example "
-                f"{max(d for d in GROUP_CHOICES if cin % d == 0 and cout % d == 0)})."
+                f"The slider values that divide both {cin} and {cout} are "
+                f"{', '.join(str(d) for d in GROUP_CHOICES if cin % d == 0 and cout % d == 0)}."
             )
         fig, (ax_blocks, ax_conn) = plt.subplots(
             1, 2, figsize=(11, 3.6), gridspec_kw={"width_ratios": [2.2, 1]},
@@ -1287,3 +1291,122 @@ def shuffle_explorer() -> Explorer:
         return Render(figure=fig, text="\n".join(lines))
 
     return Explorer(controls, render, title="Channel shuffle: who depends on whom")
+
+
+# ---------------------------------------------------------------------- lesson 12
+
+#: Lesson 12: the group counts of ShuffleNet v1's Table 1, and the paper's scales.
+SHUFFLENET_GROUPS = (1, 2, 3, 4, 8)
+SHUFFLENET_WIDTHS = (0.25, 0.5, 1.0, 1.5, 2.0)
+
+
+def shufflenet_published_mflops(groups, width_mult):
+    """The complexity (MFLOPs) the ShuffleNet paper publishes for a model, or ``None``.
+
+    Table 1 at 1x (one number per ``g``), Table 2 at 0.5x and 0.25x (one number per
+    scale), Tables 5 and 8 for the other named models (:data:`convlessons.models.
+    SHUFFLENET_V1_PAPER`).
+
+    Examples:
+        >>> shufflenet_published_mflops(8, 1.0), shufflenet_published_mflops(3, 0.5)
+        (137, 38)
+        >>> shufflenet_published_mflops(1, 2.0) is None
+        True
+    """
+    from convlessons.models import SHUFFLENET_V1_PAPER as paper
+
+    if groups not in SHUFFLENET_GROUPS:
+        raise ValueError(f"groups must be one of {SHUFFLENET_GROUPS}, got groups={groups!r}")
+    if width_mult not in SHUFFLENET_WIDTHS:
+        raise ValueError(f"width_mult must be one of {SHUFFLENET_WIDTHS}, "
+                         f"got width_mult={width_mult!r}")
+    if width_mult == 1.0:
+        return paper["complexity_mflops_1x"][groups]
+    if width_mult in (0.5, 0.25):
+        return paper["complexity_mflops_by_scale"][width_mult]
+    return paper["complexity_mflops_models"].get((width_mult, groups))
+
+
+def shufflenet_explorer() -> Explorer:
+    """Lesson 12: groups and width → ShuffleNet v1's unit cost and whole-net complexity.
+
+    Left: the multiply-adds of one stride-1 unit of Stage 3 of the chosen model
+    (``c`` = its channels, ``m = c/4``, 14×14), as a ResNet, a ResNeXt (``g`` groups in
+    the 3×3) and a ShuffleNet unit (:func:`convlessons.cost.unit_flops`), split into the
+    1×1 and the 3×3 part. Right: the whole net's multiply-adds by part (conv1, Stages
+    2-4, classifier; :func:`convlessons.models.shufflenet_v1_macs` on a net built on the
+    meta device). The text compares the count with the paper's number, when it publishes
+    one (:func:`shufflenet_published_mflops`), and with AlexNet's 720 MFLOPs.
+
+    Returns:
+        An :class:`Explorer`; e.g. ``shufflenet_explorer().update(groups=8)``.
+    """
+    controls = {
+        "groups": ipywidgets.SelectionSlider(
+            options=SHUFFLENET_GROUPS, value=3, description="groups g",
+            continuous_update=False, style={"description_width": "initial"},
+        ),
+        "width_mult": ipywidgets.SelectionSlider(
+            options=SHUFFLENET_WIDTHS, value=1.0, description="width s×",
+            continuous_update=False, style={"description_width": "initial"},
+        ),
+    }
+
+    def render(groups, width_mult):
+        import matplotlib.pyplot as plt
+        import torch
+
+        from convlessons import cost, models
+
+        if groups not in SHUFFLENET_GROUPS or width_mult not in SHUFFLENET_WIDTHS:
+            raise ValueError(f"groups must be one of {SHUFFLENET_GROUPS} and width_mult one "
+                             f"of {SHUFFLENET_WIDTHS}, got groups={groups!r}, "
+                             f"width_mult={width_mult!r}")
+        with torch.device("meta"):
+            net = models.shufflenet_v1(groups, width_mult)
+        parts = models.shufflenet_v1_macs(net)
+        unit = net.stage3[1]
+        c, m, hw = unit.compress.in_channels, unit.compress.out_channels, 14
+        units = {kind: cost.unit_flops(kind, c, m, hw, hw, groups) for kind in cost.UNIT_KINDS}
+        one_by_one = {"resnet": 2 * c * m, "resnext": 2 * c * m,
+                      "shufflenet": 2 * c * m // groups}
+        fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.8), width_ratios=[1, 1.3],
+                                          layout="constrained")
+        names = ["ResNet", "ResNeXt", "ShuffleNet"]
+        pw = [hw * hw * one_by_one[k] / 1e6 for k in cost.UNIT_KINDS]
+        sp = [units[k] / 1e6 - p for k, p in zip(cost.UNIT_KINDS, pw, strict=True)]
+        left.bar(names, pw, color="#fd8d3c", label="1×1 convs")
+        left.bar(names, sp, bottom=pw, color="#74c476", label="3×3 conv")
+        for i, k in enumerate(cost.UNIT_KINDS):
+            left.text(i, units[k] / 1e6, f"{units[k] / 1e6:.2f}", ha="center", va="bottom")
+        left.set_ylabel("MFLOPs (multiply-adds)")
+        left.set_title(f"one Stage-3 unit: c={c}, m={m}, 14×14, g={groups}", fontsize=10)
+        left.legend(fontsize=8)
+        keys = ["conv1", "stage2", "stage3", "stage4", "fc"]
+        values = [parts[k] / 1e6 for k in keys]
+        right.bar(keys, values, color=["#6baed6", "#9e9ac8", "#9e9ac8", "#9e9ac8", "#bdbdbd"])
+        for i, v in enumerate(values):
+            right.text(i, v, f"{v:.1f}", ha="center", va="bottom", fontsize=9)
+        total = parts["total"] / 1e6
+        published = shufflenet_published_mflops(groups, width_mult)
+        right.set_title(f"ShuffleNet {width_mult:g}× (g = {groups}): {total:.1f} MFLOPs",
+                        fontsize=10)
+        right.set_ylabel("MFLOPs by part")
+        lines = [
+            f"ShuffleNet {width_mult:g}× (g = {groups}): stage channels "
+            f"{net.stage2[0].expand.out_channels + net.stage2[0].compress.in_channels}, "
+            f"{c}, {net.stage4[1].compress.in_channels}; counted {total:.1f} MFLOPs, "
+            f"{cost.count_params(net) / 1e6:.2f} M parameters",
+        ]
+        if published is None:
+            lines.append("the paper publishes no complexity for this model")
+        else:
+            off = 100 * (total - published) / published
+            lines.append(f"paper: {published} MFLOPs ({off:+.1f}%"
+                         + (", beyond 2%: see the errata" if abs(off) > 2 else "") + ")")
+        lines.append(f"AlexNet's 720 MFLOPs are {720 / total:.1f}× as many")
+        lines.append(f"one Stage-3 unit: ResNet {units['resnet']:,}, ResNeXt "
+                     f"{units['resnext']:,}, ShuffleNet {units['shufflenet']:,} multiply-adds")
+        return Render(figure=fig, text="\n".join(lines))
+
+    return Explorer(controls, render, title="ShuffleNet v1: groups, width and cost")
