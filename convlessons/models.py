@@ -56,6 +56,8 @@ __all__ = [
     "Bottleneck",
     "resnet50",
     "grouped_stack",
+    "residual_unit",
+    "shufflenet_v1_macs",
 ]
 
 # --------------------------------------------------------------------------- paper data
@@ -1324,3 +1326,92 @@ def grouped_stack(channels, groups, layers=2, *, shuffle=True, kernel_size=1):
         if shuffle and layer < layers:
             parts[f"shuffle{layer}"] = ChannelShuffle(groups)
     return nn.Sequential(parts)
+
+
+# --------------------------------------------------------------------------- lesson 12
+
+
+def residual_unit(kind, channels, bottleneck, groups=1):
+    """One stride-1 bottleneck unit of the kind the ShuffleNet paper compares (Sec. 3.2).
+
+    * ``"resnet"``: :class:`Bottleneck` with a dense 3x3 conv (``groups`` ignored);
+    * ``"resnext"``: :class:`Bottleneck` whose 3x3 conv has ``groups`` groups;
+    * ``"shufflenet"``: :class:`ShuffleNetUnit` (grouped 1x1 convs, shuffle, depthwise 3x3).
+
+    Counting it with :func:`convlessons.cost.count_macs` gives
+    :func:`convlessons.cost.unit_flops` exactly.
+
+    Args:
+        kind: ``"resnet"``, ``"resnext"`` or ``"shufflenet"``.
+        channels: input and output channels ``c``.
+        bottleneck: bottleneck channels ``m``.
+        groups: ``g``, dividing ``m`` (and ``c`` for ShuffleNet).
+
+    Returns:
+        ``nn.Module`` mapping ``(N, c, H, W)`` to ``(N, c, H, W)``.
+
+    Examples:
+        >>> from convlessons.cost import count_macs
+        >>> count_macs(residual_unit("shufflenet", 240, 60, 3), (1, 240, 28, 28))
+        7949760
+    """
+    from convlessons.cost import UNIT_KINDS
+
+    if not isinstance(kind, str) or kind not in UNIT_KINDS:
+        raise ValueError(f"kind must be one of {UNIT_KINDS}, got kind={kind!r}")
+    channels = _check_positive_int(channels, "channels")
+    bottleneck = _check_positive_int(bottleneck, "bottleneck")
+    groups = _check_positive_int(groups, "groups")
+    if kind == "shufflenet":
+        return ShuffleNetUnit(channels, channels, groups, 1, mid_channels=bottleneck)
+    return Bottleneck(channels, bottleneck, channels, groups=1 if kind == "resnet" else groups)
+
+
+def shufflenet_v1_macs(net, input_size=224):
+    """Multiply-adds of a :class:`ShuffleNetV1` by part, read off its layers' shapes.
+
+    Walks the net (conv1, max pool, the units of Stages 2-4, the classifier) and adds
+    :func:`convlessons.cost.conv_macs` of every convolution at the spatial size it runs
+    on: no forward pass, so it takes milliseconds where
+    :func:`convlessons.cost.count_macs` takes about a second; the two agree exactly
+    (``tests/test_lesson_12.py``). Works on nets built on the meta device.
+
+    Args:
+        net: a :class:`ShuffleNetV1` (from :func:`shufflenet_v1`).
+        input_size: side of the square input image, positive int.
+
+    Returns:
+        dict ``{"conv1", "stage2", "stage3", "stage4", "fc", "total"}`` of ints.
+
+    Examples:
+        >>> with torch.device("meta"):
+        ...     net = shufflenet_v1(groups=3)
+        >>> shufflenet_v1_macs(net)["total"]
+        137460672
+    """
+    from convlessons.cost import conv_macs
+    from convlessons.shapes import conv_output_size
+
+    if not isinstance(net, ShuffleNetV1):
+        raise TypeError(f"net must be a ShuffleNetV1 (from shufflenet_v1), got "
+                        f"{type(net).__name__}")
+    size = _check_positive_int(input_size, "input_size")
+
+    def conv(layer, side):
+        return conv_macs(layer.in_channels, layer.out_channels, layer.kernel_size, side,
+                         groups=layer.groups)
+
+    first = net.conv1[0]
+    size = conv_output_size(size, 3, 2, 1)
+    result = {"conv1": conv(first, size)}
+    size = conv_output_size(size, 3, 2, 1)
+    for name in ("stage2", "stage3", "stage4"):
+        total = 0
+        for unit in getattr(net, name):
+            total += conv(unit.compress, size)
+            size = conv_output_size(size, 3, unit.stride, 1)
+            total += conv(unit.depthwise, size) + conv(unit.expand, size)
+        result[name] = total
+    result["fc"] = net.classifier.in_features * net.classifier.out_features
+    result["total"] = sum(result.values())
+    return result

@@ -1262,9 +1262,12 @@ def shuffle_explorer() -> Explorer:
         reads = dep.sum(axis=1)
         depth = connectivity.mixing_depth(c, groups)
         wiring = "a shuffle between each two" if shuffle and layers > 1 else "no shuffle"
+        def count(k, word):
+            return f"{k} {word}" + ("" if k == 1 else "s")
+
         lines = [
-            f"C = {c} channels in {groups} group(s) of {per_group}; {layers} grouped "
-            f"layer(s), {wiring}",
+            f"C = {count(c, 'channel')} in {count(groups, 'group')} of {per_group}; "
+            f"{count(layers, 'grouped layer')}, {wiring}",
         ]
         if reads.min() == reads.max():
             lines.append(f"every output channel depends on {reads.min()} of the {c} input "
