@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["im2col", "conv_matrix", "conv2d_im2col", "window_coverage", "overlap_counts"]
+__all__ = ["im2col", "conv_matrix", "conv2d_im2col", "window_coverage", "overlap_counts",
+           "interior_overlap"]
 
 
 def _pair(value, name: str, *, minimum: int) -> tuple[int, int]:
@@ -350,3 +351,36 @@ def overlap_counts(input_size, kernel_size, stride=1, padding=0, output_padding=
     for more in maps[1:]:
         result = np.multiply.outer(result, more)
     return result
+
+
+def interior_overlap(kernel_size, stride, dilation=1) -> np.ndarray:
+    """Contributions per output cell far from the borders, over one period of ``stride``.
+
+    Away from the borders the overlap counts of :func:`overlap_counts` repeat with period
+    ``stride``; entry ``r`` is the number of kernel taps ``t`` (at offset ``t * dilation``)
+    with ``t * dilation ≡ r (mod stride)``. The overlap is even when all entries are equal:
+    for ``dilation = 1`` exactly when ``stride`` divides ``kernel_size``. An entry 0 means
+    the output has holes that no input ever reaches.
+
+    Args:
+        kernel_size: positive int (one spatial dimension).
+        stride: positive int.
+        dilation: positive int.
+
+    Returns:
+        Integer array ``(stride,)``.
+
+    Example:
+        >>> interior_overlap(3, 2).tolist(), interior_overlap(4, 2).tolist()
+        ([2, 1], [2, 2])
+        >>> interior_overlap(3, 2, dilation=2).tolist()  # odd positions are never reached
+        [3, 0]
+    """
+    for name, value in (("kernel_size", kernel_size), ("stride", stride),
+                        ("dilation", dilation)):
+        if not isinstance(value, (int, np.integer)) or isinstance(value, bool):
+            raise TypeError(f"{name} must be a positive int, got {name}={value!r}")
+        if value < 1:
+            raise ValueError(f"{name} must be a positive int, got {name}={value!r}")
+    offsets = np.arange(int(kernel_size)) * int(dilation)
+    return np.bincount(offsets % int(stride), minlength=int(stride)).astype(np.int64)
