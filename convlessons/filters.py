@@ -31,6 +31,7 @@ __all__ = [
     "gaussian1d",
     "gaussian",
     "box",
+    "gabor",
 ]
 
 #: The 3-tap binomial smoothing vector of the Sobel filter.
@@ -215,3 +216,46 @@ def box(size: int, ndim: int = 2) -> np.ndarray:
     if ndim > 3:
         raise ValueError(f"ndim must be {allowed}, got ndim={ndim!r}")
     return np.full((size,) * ndim, 1.0 / size**ndim)
+
+
+def gabor(size: int, theta: float, wavelength: float, sigma: float,
+          phase: float = 0.0) -> np.ndarray:
+    """A 2-D Gabor filter: a cosine grating under a round Gaussian window.
+
+    ``g[i, j] = exp(-(x² + y²) / (2 sigma²)) * cos(2 pi x' / wavelength + phase)`` with
+    ``x = j - c``, ``y = i - c`` (``c`` the centre tap) and ``x' = x cos(theta) +
+    y sin(theta)``. Edge and bar detectors of this shape are what the first layer of a
+    trained CNN typically learns. With ``theta`` a multiple of ``pi/2`` the filter is an
+    outer product of two 1-D vectors (rank 1, separable); at other angles it is not.
+
+    Args:
+        size: taps per side, an odd positive int.
+        theta: orientation of the grating's wave vector, in radians (0: the stripes are
+            vertical, the filter varies along the columns).
+        wavelength: period of the cosine in taps, a positive number.
+        sigma: standard deviation of the Gaussian window in taps, a positive number.
+        phase: phase offset of the cosine in radians (0: even, ``pi/2``: odd filter).
+
+    Returns:
+        float64 array ``(size, size)``.
+
+    Example:
+        >>> g = gabor(5, 0.0, 4.0, 1.5)
+        >>> np.linalg.matrix_rank(g), np.linalg.matrix_rank(gabor(5, np.pi / 4, 4.0, 1.5)) > 1
+        (np.int64(1), np.True_)
+    """
+    size = _check_int("size", size, minimum=1, allowed="an odd positive int")
+    if size % 2 == 0:
+        raise ValueError(f"size must be an odd positive int, got size={size!r}")
+    for name, value, positive in (("theta", theta, False), ("wavelength", wavelength, True),
+                                  ("sigma", sigma, True), ("phase", phase, False)):
+        allowed = "a positive number" if positive else "a finite number"
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise TypeError(f"{name} must be {allowed}, got {name}={value!r}")
+        if not np.isfinite(value) or (positive and value <= 0):
+            raise ValueError(f"{name} must be {allowed}, got {name}={value!r}")
+    half = (size - 1) / 2
+    y, x = np.mgrid[0:size, 0:size].astype(np.float64) - half
+    rotated = x * np.cos(theta) + y * np.sin(theta)
+    window = np.exp(-(x**2 + y**2) / (2.0 * float(sigma) ** 2))
+    return window * np.cos(2.0 * np.pi * rotated / float(wavelength) + float(phase))
