@@ -1366,7 +1366,7 @@ def check_shuffle_predictions(answers) -> None:
     Example:
         >>> check_shuffle_predictions({"destination": 4, "source": 9,
         ...                            "reads_without_shuffle": 4, "reads_with_shuffle": 12})
-        ✓ shuffle predictions: channel 5 → position 4, position 5 ← channel 9; GConv2 reads 4 input channels without the shuffle, 12 with it
+        ✓ shuffle predictions: 5 → 4, 9 → 5; GConv2 reads 4 inputs without the shuffle, 12 with it
     """
     from convlessons import connectivity
 
@@ -1394,9 +1394,9 @@ def check_shuffle_predictions(answers) -> None:
         problem = _value_problem(answers[key], value)
         if problem:
             _fail(f"{name}, {key}", problem, _SHUFFLE_HINTS[key])
-    print(f"✓ {name}: channel {k} → position {expected['destination']}, position {k} ← "
-          f"channel {expected['source']}; GConv2 reads {expected['reads_without_shuffle']} "
-          f"input channels without the shuffle, {expected['reads_with_shuffle']} with it")
+    print(f"✓ {name}: {k} → {expected['destination']}, {expected['source']} → {k}; GConv2 "
+          f"reads {expected['reads_without_shuffle']} inputs without the shuffle, "
+          f"{expected['reads_with_shuffle']} with it")
 
 
 # ---------------------------------------------------------------------- lesson 12

@@ -382,8 +382,9 @@ def receptive_field(kernel_sizes, strides=None, dilations=None):
     Examples:
         >>> receptive_field([3, 3, 3], dilations=[1, 2, 4])
         15
-        >>> receptive_field([3] * 8, dilations=[1, 1, 2, 4, 8, 16, 1, 1])
-        69
+        >>> # Yu & Koltun's context module: seven dilated 3x3 layers and a 1x1 output
+        >>> receptive_field([3] * 7 + [1], dilations=[1, 1, 2, 4, 8, 16, 1, 1])
+        67
         >>> receptive_field([(3, 1), (3, 1)])
         (5, 1)
     """

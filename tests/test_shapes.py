@@ -172,9 +172,12 @@ def test_receptive_field_dilated_stack():
     assert receptive_fields([3, 3, 3], dilations=[1, 2, 4]) == [3, 7, 15]
     assert receptive_field([3], dilations=[2]) == 5
     assert receptive_field([3], dilations=[4]) == 9
-    # Yu & Koltun's context module (Table 1): dilations 1, 1, 2, 4, 8, 16, 1, 1
-    assert receptive_fields([3] * 8, dilations=[1, 1, 2, 4, 8, 16, 1, 1]) == [
-        3, 5, 9, 17, 33, 65, 67, 69]
+    # Yu & Koltun's context module (Table 1): seven 3x3 layers at dilations
+    # 1, 1, 2, 4, 8, 16, 1, then a 1x1 output layer -> 3, 5, 9, 17, 33, 65, 67, 67
+    assert receptive_fields([3] * 7 + [1], dilations=[1, 1, 2, 4, 8, 16, 1, 1]) == [
+        3, 5, 9, 17, 33, 65, 67, 67]
+    # eight 3x3 layers (a common misreading of the module) would reach 69
+    assert receptive_field([3] * 8, dilations=[1, 1, 2, 4, 8, 16, 1, 1]) == 69
     # (2^(i+2) - 1) for the exponentially dilated layers
     fields = receptive_fields([3] * 5, dilations=[1, 2, 4, 8, 16])
     assert fields == [2 ** (i + 2) - 1 for i in range(5)]
