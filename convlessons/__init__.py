@@ -21,7 +21,10 @@ Submodules:
     coursework  student copies and grading (``python -m convlessons student|grade``)
     data        sample images and volumes (no downloads)
     filters     classic hand-made kernels (Sobel, Gaussian, box) in 1-D, 2-D and 3-D
-    matrix      convolution as a matrix product (im2col, the sparse matrix C)
+    matrix      convolution as a matrix product (im2col, the sparse matrix C), overlap counts
+    decompose   low-rank kernel factorizations (SVD separation, rank-1 tensors)
+    receptive   receptive-field maps measured with autograd, gridding holes
+    connectivity channel-connectivity matrices of grouped and shuffled convolutions
 """
 
 import importlib
@@ -44,6 +47,9 @@ _SUBMODULES = (
     "data",
     "filters",
     "matrix",
+    "decompose",
+    "receptive",
+    "connectivity",
 )
 
 __all__ = ["__version__", *_SUBMODULES]

@@ -31,6 +31,7 @@ __all__ = [
     "convolve2d",
     "correlate2d",
     "spatially_separable_conv2d",
+    "channel_shuffle",
 ]
 
 
@@ -361,4 +362,37 @@ def spatially_separable_conv2d(x, column, row, counter=None):
             for v in range(kw):
                 total += counter.mul(middle[i, j + v], row[v])
             out[i, j] = total
+    return out
+
+
+# --------------------------------------------------------------------------- lesson 11
+
+
+def channel_shuffle(input, groups):
+    """Channel shuffle with an explicit loop over channels; see ``functional.channel_shuffle``.
+
+    The ``C = g·n`` channels are ``g`` groups of ``n``. Channel ``i·n + j`` (group ``i``,
+    position ``j`` in it) is copied to position ``j·g + i``, so the output lists the
+    first channel of every group, then the second of every group, and so on. No
+    multiplications: the shuffle only moves data.
+
+    Args:
+        input: array ``(N, C, *)`` with at least 3 dimensions.
+        groups: positive int dividing ``C``.
+
+    Returns:
+        Array of the same shape and dtype.
+
+    >>> channel_shuffle(np.arange(6).reshape(1, 6, 1), 3)[0, :, 0]
+    array([0, 2, 4, 1, 3, 5])
+    """
+    from convlessons import functional
+
+    functional.channel_shuffle(input, groups)  # same validation, same messages
+    channels = input.shape[1]
+    n = channels // groups
+    out = np.empty_like(input)
+    for i in range(groups):  # group i
+        for j in range(n):  # position j inside the group
+            out[:, j * groups + i] = input[:, i * n + j]
     return out
