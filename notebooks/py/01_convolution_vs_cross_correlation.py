@@ -160,8 +160,10 @@ plt.show()
 # What happens at the ends of the signal?
 # There are three common answers, and `scipy.signal`, `numpy` and `convlessons.signal` all name them the same way.
 #
-# - **`valid`**: only positions where the kernel lies entirely inside the signal. Length $n - m + 1$.
-# - **`full`**: every position where kernel and signal overlap in at least one sample; the missing samples count as zeros. The kernel can hang off each end by $m - 1$ samples, so the length is $n + m - 1$.
+# - **`valid`**: only positions where the kernel lies entirely inside the signal.
+#   Length $n - m + 1$.
+# - **`full`**: every position where kernel and signal overlap in at least one sample; the missing samples count as zeros.
+#   The kernel can hang off each end by $m - 1$ samples, so the length is $n + m - 1$.
 # - **`same`**: the middle $n$ samples of `full`, so the output is as long as the input (the first argument).
 #
 # `valid` and `same` are slices of `full`.
@@ -194,8 +196,10 @@ for n, m in [(5, 3), (8, 2), (10, 4), (7, 7), (16, 5)]:
 #
 # Convolution behaves like multiplication of numbers.
 #
-# - It is **commutative** (交换律): $x * k = k * x$. In `full` mode the signal and the kernel play symmetric roles; substitute $j \to i - j$ in the textbook sum and the two swap places.
-# - It is **associative** (结合律): $(x * a) * b = x * (a * b)$. Filtering with $a$ and then with $b$ is the same as filtering once with the combined kernel $a * b$, which has length $m_a + m_b - 1$.
+# - It is **commutative** (交换律): $x * k = k * x$.
+#   In `full` mode the signal and the kernel play symmetric roles; substitute $j \to i - j$ in the textbook sum and the two swap places.
+# - It is **associative** (结合律): $(x * a) * b = x * (a * b)$.
+#   Filtering with $a$ and then with $b$ is the same as filtering once with the combined kernel $a * b$, which has length $m_a + m_b - 1$.
 #
 # Cross-correlation is **not commutative**: swapping the arguments reverses the output, $k \star x = \mathrm{flip}(x \star k)$.
 # We check all of it on small integer arrays, where equality is exact.
@@ -428,6 +432,8 @@ curves = {
     "direct, m = n": cost.direct_conv1d_mults(lengths, lengths),
     "FFT, m = n": cost.fft_conv1d_mults(lengths, lengths),
 }
+assert (curves["direct, m = 8"] < cost.fft_conv1d_mults(lengths, 8)).all()  # m = 8: direct always cheaper
+assert lengths[curves["FFT, m = n"] < curves["direct, m = n"]].min() == 32  # m = n: FFT from n = 32
 ax = plotting.cost_curves(lengths, curves, xlabel="signal length n", ylabel="multiplications", logy=True)
 ax.set_xscale("log", base=2)
 plt.show()
@@ -479,9 +485,13 @@ print("claim 4 holds on 10 random 1D and 10 random 2D cases")
 # > **Errata.** There is no sentence of the source article to correct here, because its first half is not in our seed.
 # > Three statements that circulate widely are wrong, though, and the next cell proves it.
 # >
-# > 1. *"Cross-correlation is commutative, like convolution."* No: swapping the arguments reverses the output.
-# > 2. *"To flip a 2D kernel, transpose it."* No: the flip is a 180° rotation, `K[::-1, ::-1]`; `K.T` gives a different result for an asymmetric kernel.
-# > 3. *"`numpy.convolve` and `scipy.signal.convolve` agree in `same` mode."* Only when the kernel is no longer than the signal. For a longer kernel numpy returns `max(n, m)` samples, scipy returns `n`, the length of the first argument.
+# > 1. *"Cross-correlation is commutative, like convolution."*
+# >    No: swapping the arguments reverses the output.
+# > 2. *"To flip a 2D kernel, transpose it."*
+# >    No: the flip is a 180° rotation, `K[::-1, ::-1]`; `K.T` gives a different result for an asymmetric kernel.
+# > 3. *"`numpy.convolve` and `scipy.signal.convolve` agree in `same` mode."*
+# >    Only when the kernel is no longer than the signal.
+# >    For a longer kernel numpy returns `max(n, m)` samples, scipy returns `n`, the length of the first argument.
 
 # %%
 # The three misconceptions, refuted with numbers
@@ -573,7 +583,8 @@ assert matches and agree
 # **Pitfalls.**
 #
 # - *Porting weights* between a convolution library and a correlation library: flip every kernel along its spatial axes, or the network produces garbage with no error message.
-# - *Hand-made kernels*: correlating with `[-1, 0, 1]` computes $x[i+1] - x[i-1]$, a derivative; convolving with it gives the negative. Edge detectors change sign and direction under the flip.
+# - *Hand-made kernels*: correlating with `[-1, 0, 1]` computes $x[i+1] - x[i-1]$, a derivative; convolving with it gives the negative.
+#   Edge detectors change sign and direction under the flip.
 # - *`same` mode with an even kernel*: the extra sample of padding has to go on one side; libraries differ on which (lesson 02).
 # - *Transposed convolution* (lesson 05) is where the flip comes back: its direct recipe convolves with the flipped kernel.
 #
@@ -653,20 +664,25 @@ for mode_h, length_h in predicted.items():
 #
 # **The prediction.** With $m = 1024$ the direct method needs $(n + m - 1)\,m$ multiplications: at least a thousand per signal sample.
 # The FFT model, $3 N \log_2 N + 4(N/2 + 1)$ with $N$ the padded length, needs between 70 and 130 per signal sample at these sizes.
-# So the counts predict the FFT to be 8 to 30 times faster at every length (30 for the shortest signal, 8 for the longest, where $\log_2 N$ has grown).
+# So the counts predict the FFT to be 8 to 29 times faster at every length (29 for the shortest signal, 8 for the longest, where $\log_2 N$ has grown); the next cell computes these numbers.
 # The measurement tests that prediction against real hardware: for short signals the GPU is nearly idle and each method's time is dominated by launching its kernels (the FFT route launches several), so the count's advantage may not show; for long signals the arithmetic dominates and the FFT should win clearly.
 # The report names the length from which the FFT wins.
 # For the 3 to 7 taps of a CNN layer the same arithmetic says the opposite: $m$ multiplications per sample is already fewer than the FFT's overhead, which is why frameworks convolve directly.
-# On a machine without CUDA this cell prints one line and moves on.
+# On a machine without CUDA the GPU cell prints one line and moves on.
+
+# %%
+# The prediction from the counts: multiplications per signal sample and the FFT's advantage (m = 1024)
+gpu_lengths = 2 ** np.arange(10, 21, 2)
+direct_per_sample = cost.direct_conv1d_mults(gpu_lengths, 1024) / gpu_lengths
+fft_per_sample = cost.fft_conv1d_mults(gpu_lengths, 1024) / gpu_lengths
+print("direct per sample:", direct_per_sample.round(), "\nFFT per sample:   ", fft_per_sample.round())
+print("predicted FFT speed-up:", (direct_per_sample / fft_per_sample).round(1))
+assert direct_per_sample.min() > 1000 and fft_per_sample.round().tolist() == [70, 82, 94, 106, 118, 130]
+assert (direct_per_sample / fft_per_sample).round().tolist() == [29, 16, 12, 10, 9, 8]
 
 # %% tags=["nbval-ignore-output"]
 # Verify and time direct vs FFT convolution on the GPU (skipped without CUDA)
-if gpu.cuda_available():
-    report = gpu.lesson01("cuda")
-    print(report.table())
-    assert report.ok
-else:
-    print(gpu.skip_line("01"))
+report = gpu.run_section("01")
 
 # %% [markdown]
 # **What one run on an NVIDIA H200 showed** (your numbers will differ; the shape of the result should not).
@@ -679,12 +695,15 @@ else:
 # %% [markdown]
 # ## Summary
 #
-# - Cross-correlation slides the kernel as written; convolution flips it first. In symbols, $x * k = x \star \mathrm{flip}(k)$, and in 2D the flip is along both axes (a 180° rotation, not a transpose).
+# - Cross-correlation slides the kernel as written; convolution flips it first.
+#   In symbols, $x * k = x \star \mathrm{flip}(k)$, and in 2D the flip is along both axes (a 180° rotation, not a transpose).
 # - Output lengths: `full` $n + m - 1$, `same` $n$, `valid` $n - m + 1$.
 # - Convolution is commutative and associative; correlation is not commutative (swapping reverses the output), and chained correlations combine through a convolution of their kernels.
 # - `torch.nn.functional.conv2d` and every mainstream deep-learning framework compute cross-correlation, under the name convolution.
-# - Because kernels are learned, the flip costs a CNN nothing: a correlation layer learns the flipped kernel. It matters when weights or hand-made filters cross between conventions.
-# - Direct convolution costs about $n\,m$ multiplications; the FFT about $N \log N$. Small CNN kernels favour the direct method.
+# - Because kernels are learned, the flip costs a CNN nothing: a correlation layer learns the flipped kernel.
+#   It matters when weights or hand-made filters cross between conventions.
+# - Direct convolution costs about $n\,m$ multiplications; the FFT about $N \log N$.
+#   Small CNN kernels favour the direct method.
 #
 # Next: [02 · 2D convolution](02_2d_convolution.ipynb) builds the multi-channel layer a CNN actually uses, and the arithmetic of its output sizes.
 

@@ -21,9 +21,9 @@
 # how big is the output, what happens at the borders, what happens when the image has several channels, and how much does it cost?
 # This notebook answers all four, with numbers you can check by hand and code that checks itself.
 #
-# Where it fits: [← 01 Convolution vs cross-correlation](01_convolution_vs_cross_correlation.ipynb) showed that deep learning's "convolution" is really cross-correlation (no kernel flip).
+# Where it fits: [← 01 · Convolution vs cross-correlation](01_convolution_vs_cross_correlation.ipynb) showed that deep learning's "convolution" is really cross-correlation (no kernel flip).
 # Here we build the 2D operation every CNN layer uses.
-# Next: [03 3D convolution →](03_3d_convolution.ipynb), where the filter also moves in depth.
+# Next: [03 · 3D convolution →](03_3d_convolution.ipynb), where the filter also moves in depth.
 
 # %% [markdown]
 # ## Learning objectives
@@ -573,9 +573,12 @@ print("all claims hold")
 # > The source article's first half (which covers this lesson) is not in the project's seed folder, so there is no article sentence to correct here.
 # > Instead, three statements that circulate widely and are wrong or incomplete, checked above:
 # >
-# > 1. "The output size is $(i - k + 2p)/s + 1$." Without the floor this is not even an integer for $i = 6$, $k = 3$, $p = 1$, $s = 2$ (it gives 3.5); the true size is 3.
-# > 2. "'Same' padding is $\lfloor k/2 \rfloor$ on each side." Only for odd kernels; for $k = 4$ that would give 7 from 6, and PyTorch pads (1, 2).
-# > 3. "$p$ in the output formula is the padding." It depends on the author: PyTorch and the guide count per side ($2p$ in the formula), d2l counts the total ($p_h$ in the formula).
+# > 1. "The output size is $(i - k + 2p)/s + 1$."
+# >    Without the floor this is not even an integer for $i = 6$, $k = 3$, $p = 1$, $s = 2$ (it gives 3.5); the true size is 3.
+# > 2. "'Same' padding is $\lfloor k/2 \rfloor$ on each side."
+# >    Only for odd kernels; for $k = 4$ that would give 7 from 6, and PyTorch pads (1, 2).
+# > 3. "$p$ in the output formula is the padding."
+# >    It depends on the author: PyTorch and the guide count per side ($2p$ in the formula), d2l counts the total ($p_h$ in the formula).
 
 # %% [markdown]
 # ## Explore
@@ -637,10 +640,11 @@ print(f"weight {tuple(stem.weight.shape)}, output {tuple(out.shape)}, {cost.conv
 # %% [markdown]
 # Pitfalls that cost people hours:
 #
-# - **Channel order.** Images from numpy, PIL or matplotlib are `(H, W, C)`; PyTorch wants `(N, C, H, W)`. Use `torch.from_numpy(img).permute(2, 0, 1)[None]`, not `reshape`, which scrambles pixels.
+# - **Channel order.** Images from numpy, PIL or matplotlib are `(H, W, C)`; PyTorch wants `(N, C, H, W)`.
+#   Use `torch.from_numpy(img).permute(2, 0, 1)[None]`, not `reshape`, which scrambles pixels.
 # - **Odd sizes and strides.** With stride 2, inputs 223 and 224 give the same output size; decoders that upsample back must know which one they came from (notebook 05).
 # - **Even kernels and "same".** `padding='same'` pads asymmetrically for even kernels and is refused for stride > 1; an integer `padding` is always symmetric.
-# - **TF32 on GPUs.** On recent NVIDIA GPUs, PyTorch lets cuDNN use TF32 for float32 convolutions by default, which trades about three decimal digits of precision for speed (see the GPU section).
+# - **TF32 on GPUs.** On recent NVIDIA GPUs, PyTorch lets cuDNN use TF32 for float32 convolutions by default, which keeps only about three significant decimal digits of each multiplication input (float32 keeps about seven) in exchange for speed (see the GPU section).
 
 # %% [markdown]
 # ## Exercises
@@ -732,16 +736,18 @@ assert answers["c"] == 4 and answers["f"] == 2
 # - **cuDNN vs im2col + matmul.** Both do the same arithmetic; the prediction is that they reach a similar fraction of the GPU's peak TFLOP/s, with cuDNN ahead because im2col first writes a patch matrix nine times the input's size (about 58 MB here) to memory and reads it back.
 # - **A naive loop.** One small matrix product per output position, launched from Python, is compared with `conv2d` at a tiny size; it is slower by orders of magnitude, because each launch does almost no arithmetic and the GPU spends its time waiting.
 #
-# Without CUDA the cell prints one line and the rest of the notebook is unaffected.
+# The next cell computes the layer's size on paper; without CUDA the GPU cell after it prints one line and the rest of the notebook is unaffected.
+
+# %%
+# The GPU layer on paper: FLOPs of one batch of 8, and its float32 im2col patch matrix (8 x layer_cols)
+gpu_flops = 2 * 8 * cost.conv_macs(64, 64, 3, 56)
+patch_bytes = 4 * 8 * layer_cols.size  # layer_cols: the columns of one 64x56x56 image, from the Implementation
+print(f"{gpu_flops / 1e9:.2f} GFLOP per batch; patch matrix {patch_bytes / 1e6:.1f} MB; {64 * 9} products per output")
+assert round(gpu_flops / 1e9, 2) == 1.85 and round(patch_bytes / 1e6) == 58 and layer_cols.shape[1] == 576
 
 # %% tags=["nbval-ignore-output"]
 # GPU check and timing (skipped without CUDA)
-if gpu.cuda_available():
-    report = gpu.lesson02("cuda")
-    print(report.table())
-    assert report.ok
-else:
-    print(gpu.skip_line("02"))
+report = gpu.run_section("02")
 
 # %% [markdown]
 # ## Summary
@@ -781,7 +787,7 @@ else:
 # | zero padding | 零填充 |
 # | "same" padding | 相同填充 |
 # | stride | 步幅 |
-# | dilation | 扩张(空洞) |
+# | dilation | 空洞(扩张) |
 # | receptive field | 感受野 |
 # | output size | 输出尺寸 |
 # | bias | 偏置 |

@@ -41,7 +41,8 @@
 #
 # - Notebook 01: deep-learning "convolution" is cross-correlation (no kernel flip), and `torch.nn.functional` follows that convention.
 # - Notebook 02: single- and multi-channel 2D convolution, stride, padding and the output-size formula $\lfloor (n + 2p - k)/s \rfloor + 1$.
-# - Python and numpy: slicing, `reshape`, broadcasting. A little PyTorch: tensors and `nn.Module`.
+# - Python and numpy: slicing, `reshape`, broadcasting.
+# - A little PyTorch: tensors and `nn.Module`.
 
 # %% [markdown]
 # ## Setup
@@ -423,8 +424,12 @@ for c_in, c_out in [(64, 64), (64, 128), (128, 256), (256, 512), (3, 64)]:
 # > The project's copy of the article starts at its section 7, so the 3D section could not be checked line by line.
 # > Two statements you will meet elsewhere are wrong or incomplete, and the checks above settle them:
 # >
-# > - *"A 3×3×3 filter on an RGB image is a 3D convolution."* It is not: the filter is as deep as the input, it moves in two directions, and the output is a 2D map (claim 2). What makes a convolution 3D is the third direction of motion, not the third axis of the kernel.
-# > - *"(2+1)D is a cheaper 3D convolution."* Only if $M$ is chosen small. R(2+1)D deliberately picks $M$ to match the parameters (and, at stride 1, the MACs) of the full 3D layer; its reported gains come from the extra nonlinearity and easier optimisation, not from saving compute.
+# > - *"A 3×3×3 filter on an RGB image is a 3D convolution."*
+# >   It is not: the filter is as deep as the input, it moves in two directions, and the output is a 2D map (claim 2).
+# >   What makes a convolution 3D is the third direction of motion, not the third axis of the kernel.
+# > - *"(2+1)D is a cheaper 3D convolution."*
+# >   Only if $M$ is chosen small.
+# >   R(2+1)D deliberately picks $M$ to match the parameters (and, at stride 1, the MACs) of the full 3D layer; its reported gains come from the extra nonlinearity and easier optimisation, not from saving compute.
 
 # %% [markdown]
 # ## Explore
@@ -472,10 +477,19 @@ explorer.widget
 #
 # Pitfalls:
 #
-# - **Axis order.** Video loaders often give `(N, T, C, H, W)` (time before channels). `nn.Conv3d` wants channels first: permute to `(N, C, T, H, W)`, or the layer silently convolves over the wrong axes whenever the sizes happen to fit.
-# - **Memory.** Activations are 5-D: one 64-channel feature volume of 16×112×112 in float32 is already about 51 MB per clip (64·16·112·112 values of 4 bytes), and training keeps it for the backward pass.
-# - **Anisotropic voxels.** Medical scans often have thicker slices than pixels; a cubic kernel then covers a box that is not a cube in millimetres. Tuple kernels such as `(1, 3, 3)` in the first layers are common.
-#
+# - **Axis order.** Video loaders often give `(N, T, C, H, W)` (time before channels).
+#   `nn.Conv3d` wants channels first: permute to `(N, C, T, H, W)`, or the layer silently convolves over the wrong axes whenever the sizes happen to fit.
+# - **Memory.** Activations are 5-D: one 64-channel feature volume of 16×112×112 in float32 is already about 51 MB per clip (64·16·112·112 values of 4 bytes, computed below), and training keeps it for the backward pass.
+# - **Anisotropic voxels.** Medical scans often have thicker slices than pixels; a cubic kernel then covers a box that is not a cube in millimetres.
+#   Tuple kernels such as `(1, 3, 3)` in the first layers are common.
+
+# %%
+# Memory of one 64-channel float32 feature volume of 16x112x112, for a single clip
+feature_bytes = 64 * 16 * 112 * 112 * 4  # values x 4 bytes (float32)
+print(f"{feature_bytes:,} bytes = {feature_bytes / 1e6:.1f} MB")
+assert round(feature_bytes / 1e6) == 51
+
+# %% [markdown]
 # The cell below runs a depth (here: time) Sobel over a short synthetic video of a moving square, after putting the axes in the order `Conv3d` wants.
 # The time derivative lights up only where the square has just arrived (positive) or just left (negative): a 3D convolution is a motion detector.
 # The padding is `(0, 1, 1)`: no zero frames are invented before the first or after the last frame, so the response has two frames fewer than the video.
@@ -509,6 +523,7 @@ plt.show()
 # Hints: pad the depth axis yourself with `np.pad` and let `functional.conv2d` pad height and width; with stride $s$, output slice $d$ starts at padded input slice $s \cdot d$.
 
 # %% nbgrader={"grade": false, "grade_id": "l03_ex1_impl", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# Your implementation: a 3D convolution built from 2D convolutions, with stride and padding
 def conv3d_via_conv2d(x, w, stride=1, padding=0):
     """3D convolution (N, C_in, D, H, W) * (C_out, C_in, kd, kh, kw) built from 2D convolutions."""
     ### BEGIN SOLUTION
@@ -587,12 +602,7 @@ assert isinstance(params, int) and params == 28_288
 
 # %% tags=["nbval-ignore-output"]
 # Verify on the GPU against the CPU reference, then time Conv3d vs (2+1)D
-if gpu.cuda_available():
-    report = gpu.lesson03("cuda")
-    print(report.table())
-    assert report.ok
-else:
-    print(gpu.skip_line("03"))
+report = gpu.run_section("03")
 
 # %% [markdown]
 # ## Summary

@@ -429,10 +429,14 @@ print(f"pointwise step: weight {tuple(pointwise.weight.shape)} -> {cost.conv_mac
 # ### Errata
 #
 # > 1. **The source article, depthwise separable section.** When it counts the multiplications of the 1×1 step, it says that 128 kernels of size **3×3×3** move 5×5 times.
-# >    They are 128 kernels of size **1×1×3** (as the article itself says a paragraph earlier); its product $128 \cdot 1 \cdot 1 \cdot 3 \cdot 5 \cdot 5 = 9{,}600$ is right, and 3×3×3 kernels would cost 86,400. Notebook 08 returns to this example.
-# > 2. **"A 1×1 convolution does nothing but scale the image."** True for a single channel only (first cell of the Intuition). With $C_{\text{in}}$ channels it is a learned $C_{\text{out}} \times C_{\text{in}}$ matrix at every pixel.
-# > 3. **"The bottleneck makes the branch 10 times cheaper."** For GoogLeNet's numbers the factor is 9.68, and it is not a property of 1×1 convolutions: it depends on the width $b$. Past $b = 154$ the same construction is *more* expensive than the direct 5×5 convolution.
-# > 4. **GoogLeNet's "159K" parameters for inception (3a)** match our count of 163,328 weights only if K means 1,024; in thousands of 1,000 the module has 163K weights. Its "128M" operations match exactly.
+# >    They are 128 kernels of size **1×1×3** (as the article itself says a paragraph earlier); its product $128 \cdot 1 \cdot 1 \cdot 3 \cdot 5 \cdot 5 = 9{,}600$ is right, and 3×3×3 kernels would cost 86,400.
+# >    Notebook 08 returns to this example.
+# > 2. **"A 1×1 convolution does nothing but scale the image."** True for a single channel only (first cell of the Intuition).
+# >    With $C_{\text{in}}$ channels it is a learned $C_{\text{out}} \times C_{\text{in}}$ matrix at every pixel.
+# > 3. **"The bottleneck makes the branch 10 times cheaper."** For GoogLeNet's numbers the factor is 9.68, and it is not a property of 1×1 convolutions: it depends on the width $b$.
+# >    Past $b = 154$ the same construction is *more* expensive than the direct 5×5 convolution.
+# > 4. **GoogLeNet's "159K" parameters for inception (3a)** match our count of 163,328 weights only if K means 1,024; in thousands of 1,000 the module has 163K weights.
+# >    Its "128M" operations match exactly.
 
 # %% [markdown]
 # ## Explore
@@ -495,10 +499,13 @@ print(f"bottleneck block {pb:,} weights vs two 3x3 layers {pp:,} ({pp / pb:.1f}x
 # %% [markdown]
 # Pitfalls:
 #
-# - **A 1×1 convolution with stride 2 throws pixels away.** It reads only every second row and column, so three quarters of the input never influence the output. ResNet's downsampling shortcut does this; the "ResNet-D" variant (He et al., *Bag of Tricks*, 2018) average-pools first so every pixel contributes.
-# - **Bias before batch norm is wasted.** A 1×1 layer followed by `BatchNorm2d` does not need `bias=True`: batch norm subtracts the mean anyway. Most architectures set `bias=False`, as the cells above did.
+# - **A 1×1 convolution with stride 2 throws pixels away.** It reads only every second row and column, so three quarters of the input never influence the output.
+#   ResNet's downsampling shortcut does this; the "ResNet-D" variant (He et al., *Bag of Tricks*, 2018) average-pools first so every pixel contributes.
+# - **Bias before batch norm is wasted.** A 1×1 layer followed by `BatchNorm2d` does not need `bias=True`: batch norm subtracts the mean anyway.
+#   Most architectures set `bias=False`, as the cells above did.
 # - **Cheap in FLOPs is not the same as fast.** With few channels a 1×1 convolution does very little arithmetic per byte it reads, and its speed is set by memory bandwidth, not by the multiply-add count (see the GPU section).
-# - **Memory layout matters.** Stored as NCHW, each image already is the $C_{\text{in}} \times HW$ matrix; stored channels-last (NHWC, `torch.channels_last`), it already is the $HW \times C_{\text{in}}$ matrix of `nn.Linear`. Both are matrix products without a copy, which is why libraries like channels-last for networks full of 1×1 convolutions on GPUs with tensor cores.
+# - **Memory layout matters.** Stored as NCHW, each image already is the $C_{\text{in}} \times HW$ matrix; stored channels-last (NHWC, `torch.channels_last`), it already is the $HW \times C_{\text{in}}$ matrix of `nn.Linear`.
+#   Both are matrix products without a copy, which is why libraries like channels-last for networks full of 1×1 convolutions on GPUs with tensor cores.
 
 # %% [markdown]
 # ## Exercises
@@ -591,27 +598,36 @@ assert answers["direct_params"] == 576_000 and answers["bottleneck_params"] == 2
 # A 1×1 layer on an input of $P = NHW$ pixels does $2 P C_{\text{in}} C_{\text{out}}$ FLOPs and must move at least $4\,(P C_{\text{in}} + P C_{\text{out}} + C_{\text{in}} C_{\text{out}})$ bytes in float32.
 # A current data-centre GPU (an H100 or H200, say) does roughly 15 float32 FLOPs without tensor cores in the time it moves one byte from its memory.
 # A layer below that ratio waits for memory; a layer above it waits for arithmetic.
+# The cell after this text computes the intensity of the two layers the scenario runs.
 #
-# - **Memory-bound layer**, 32 images of 16×256×256 to 16 channels: about 4 FLOP/byte. Prediction: the time is roughly the bytes divided by the memory bandwidth; the TFLOP/s are far below the GPU's peak, and TF32 tensor cores barely help because arithmetic was not the bottleneck.
-# - **Compute-bound layer**, 32 images of 1024×14×14 to 1024 channels: about 237 FLOP/byte. Prediction: a good fraction of the float32 peak, and TF32 tensor cores run it several times faster.
+# - **Memory-bound layer**, 32 images of 16×256×256 to 16 channels: about 4 FLOP/byte.
+#   Prediction: the time is roughly the bytes divided by the memory bandwidth; the TFLOP/s are far below the GPU's peak, and TF32 tensor cores barely help because arithmetic was not the bottleneck.
+# - **Compute-bound layer**, 32 images of 1024×14×14 to 1024 channels: about 237 FLOP/byte.
+#   Prediction: a good fraction of the float32 peak, and TF32 tensor cores run it several times faster.
 # - In both, `conv2d`, `matmul` and `linear` should take about the same time (predicted speed-up 1.00): they are the same arithmetic on the same bytes.
 #
 # On an H200 during this lesson's development, the memory-bound layer reached about 5 to 7 TFLOP/s (1.2 to 1.7 TB/s) and the compute-bound one 31 to 38 TFLOP/s, and 120 TFLOP/s with TF32; your numbers will differ with the GPU, but the pattern should not.
-# Without CUDA the cell prints one line and the rest of the notebook is unaffected.
+# Without CUDA the GPU cell prints one line and the rest of the notebook is unaffected.
+
+# %%
+# Arithmetic intensity of the two GPU layers: FLOPs per byte that must move (float32)
+gpu_layers = {"memory-bound": (32, 16, 16, 256), "compute-bound": (32, 1024, 1024, 14)}  # N, C_in, C_out, H = W
+intensity = {}
+for name, (n, c_in, c_out, hw) in gpu_layers.items():
+    pixels, flops = n * hw * hw, 2 * n * cost.conv_macs(c_in, c_out, 1, hw)
+    intensity[name] = flops / (4 * (pixels * c_in + pixels * c_out + c_in * c_out))
+    print(f"{name:>13}: {flops / 1e9:6.2f} GFLOP, {intensity[name]:5.1f} FLOP/byte")
+assert round(intensity["memory-bound"]) == 4 and round(intensity["compute-bound"]) == 237
 
 # %% tags=["nbval-ignore-output"]
 # GPU check and timing (skipped without CUDA)
-if gpu.cuda_available():
-    report = gpu.lesson04("cuda")
-    print(report.table())
-    assert report.ok
-else:
-    print(gpu.skip_line("04"))
+report = gpu.run_section("04")
 
 # %% [markdown]
 # ## Summary
 #
-# - A 1×1 convolution applies one learned $C_{\text{out}} \times C_{\text{in}}$ matrix to the channel vector of every pixel: $y_{:,h,w} = W x_{:,h,w} + \beta$. It is a fully connected layer shared across positions, and equals `np.einsum("oc,nchw->nohw", W, x)`, the matrix product $WX$ and `nn.Linear` applied per pixel.
+# - A 1×1 convolution applies one learned $C_{\text{out}} \times C_{\text{in}}$ matrix to the channel vector of every pixel: $y_{:,h,w} = W x_{:,h,w} + \beta$.
+#   It is a fully connected layer shared across positions, and equals `np.einsum("oc,nchw->nohw", W, x)`, the matrix product $WX$ and `nn.Linear` applied per pixel.
 # - It changes the number of channels and leaves height and width alone (stride only subsamples).
 # - It costs $HW \cdot C_{\text{in}} C_{\text{out}}$ multiply-adds and $C_{\text{in}} C_{\text{out}} + C_{\text{out}}$ parameters, $k^2$ times less than a $k \times k$ convolution with the same channels.
 # - As a bottleneck it makes expensive convolutions cheap: GoogLeNet's 5×5 branch drops from 120,422,400 to 12,443,648 multiply-adds (9.68×) with a 16-channel 1×1 layer in front; the saving depends on the width and disappears past 154 channels.
@@ -643,13 +659,13 @@ else:
 # | fully connected layer | 全连接层 |
 # | dimensionality reduction | 降维 |
 # | bottleneck | 瓶颈 |
-# | nonlinearity, activation function | 非线性, 激活函数 |
+# | nonlinearity / activation function | 非线性 / 激活函数 |
 # | Network in Network | 网络中的网络 |
 # | Inception module | Inception 模块 |
 # | parameter | 参数 |
 # | multiply-add (MAC) | 乘加运算 |
 # | matrix multiplication | 矩阵乘法 |
-# | arithmetic intensity | 计算强度 (算术强度) |
+# | arithmetic intensity | 计算强度(算术强度) |
 # | memory-bound | 访存受限 |
 # | compute-bound | 计算受限 |
 # | memory bandwidth | 内存带宽 |

@@ -20,9 +20,9 @@
 # When that happens you can replace one pass of an m×m kernel by a pass of an m×1 column followed by a pass of a 1×m row, and get exactly the same output with fewer multiplications and fewer weights.
 # This notebook shows when a kernel can be split, how much the split saves (and when it saves nothing), how to split any kernel into a sum of such pairs, and why deep networks rarely force their kernels into this shape.
 #
-# Where it fits: [← 06 Dilated convolution](06_dilated_convolution.ipynb) enlarged the receptive field without adding weights.
+# Where it fits: [← 06 · Dilated convolution](06_dilated_convolution.ipynb) enlarged the receptive field without adding weights.
 # Here we cut the cost of a kernel of a given size by factorizing it in space.
-# Next: [08 Depthwise separable convolution →](08_depthwise_separable_convolution.ipynb), which factorizes across channels instead and is the kind of "separable" that modern networks actually use.
+# Next: [08 · Depthwise separable convolution →](08_depthwise_separable_convolution.ipynb), which factorizes across channels instead and is the kind of "separable" that modern networks actually use.
 
 # %% [markdown]
 # ## Learning objectives
@@ -39,7 +39,8 @@
 # ## Prerequisites
 #
 # - Notebook 02: single-channel 2D convolution (really cross-correlation), output sizes, counting multiplications with `naive.MultiplicationCounter`.
-# - numpy: `np.outer`, matrix products, and the idea of the rank of a matrix (the number of linearly independent rows). The singular value decomposition (SVD) is introduced here as a tool; you do not need to know how it is computed.
+# - numpy: `np.outer`, matrix products, and the idea of the rank of a matrix (the number of linearly independent rows).
+#   The singular value decomposition (SVD) is introduced here as a tool; you do not need to know how it is computed.
 # - Tensors in PyTorch are `(N, C, H, W)`; a kernel of size `(kh, kw)` has `kh` rows and `kw` columns.
 
 # %% [markdown]
@@ -448,10 +449,18 @@ print(f"N=7, m=5: article formula {article}, loop count {actual}; limits 2/3, 2/
 # %% [markdown]
 # ### Errata
 #
-# > 1. **The general formula is written with $N - 2$.** That is the number of positions along one side only for a 3×3 kernel. For an $m \times m$ kernel it is $N - m + 1$: the standard cost is $(N - m + 1)^2 m^2$ and the separable cost is $N(N - m + 1)m + (N - m + 1)^2 m = (2N - m + 1)(N - m + 1)m$. For $N = 7$, $m = 5$ the article's formulas give 625 and 300, while the loops perform 225 and 150. The limit $2/m$ is right, because the error disappears when $N \gg m$.
-# > 2. **"3 positions horizontally and 5 vertically" for the 1×3 pass.** The translated text says the 1×3 kernel scans the 3×5 intermediate at 3 positions across and 5 down, and in the next sentence counts 9 positions. The intermediate has 3 rows and 5 columns, so a 1×3 kernel fits 3 times across and 3 times down: 9 positions, as counted above.
-# > 3. **"Fewer matrix multiplications".** The saving is in scalar multiplications (multiply-adds); no matrix product is involved in the counts.
-# > 4. **The ratio formula is missing** from the text (it was an image). It is $\frac{2N - m + 1}{m(N - m + 1)}$, which for $m = 3$ is $\frac{2N - 2}{3(N - 2)}$.
+# > 1. **The general formula is written with $N - 2$.**
+# >    That is the number of positions along one side only for a 3×3 kernel.
+# >    For an $m \times m$ kernel it is $N - m + 1$: the standard cost is $(N - m + 1)^2 m^2$ and the separable cost is $N(N - m + 1)m + (N - m + 1)^2 m = (2N - m + 1)(N - m + 1)m$.
+# >    For $N = 7$, $m = 5$ the article's formulas give 625 and 300, while the loops perform 225 and 150.
+# >    The limit $2/m$ is right, because the error disappears when $N \gg m$.
+# > 2. **"3 positions horizontally and 5 vertically" for the 1×3 pass.**
+# >    The translated text says the 1×3 kernel scans the 3×5 intermediate at 3 positions across and 5 down, and in the next sentence counts 9 positions.
+# >    The intermediate has 3 rows and 5 columns, so a 1×3 kernel fits 3 times across and 3 times down: 9 positions, as counted above.
+# > 3. **"Fewer matrix multiplications".**
+# >    The saving is in scalar multiplications (multiply-adds); no matrix product is involved in the counts.
+# > 4. **The ratio formula is missing** from the text (it was an image).
+# >    It is $\frac{2N - m + 1}{m(N - m + 1)}$, which for $m = 3$ is $\frac{2N - 2}{3(N - 2)}$.
 
 # %% [markdown]
 # ## Explore
@@ -583,16 +592,22 @@ for mid in (1, 8):
 # The source article says it plainly: spatially separable convolution is rarely used in deep learning, because not every kernel can be split, and forcing the split restricts what training can find.
 # The numbers above make this concrete.
 #
-# - **Capacity.** A separable 3×3 kernel has 5 degrees of freedom instead of 9. A random 3×3 kernel keeps only about 75% of its energy in its best separable approximation, and nothing makes learned kernels rank-1.
-# - **Small savings where it matters most.** Most modern layers use 3×3 kernels, where the saving is at best a factor 2/3 in multiplications and 6 vs 9 in weights. The large kernels where splitting pays (15×15, 31×31) are classic image processing, not typical CNN layers.
-# - **Speed is not only multiplications.** Two passes mean two kernel launches and an intermediate tensor written to memory and read back. For small kernels that traffic can eat the saving (see the GPU section).
-# - **Better factorizations exist.** Depthwise separable convolution (notebook 08) factorizes across channels, where the savings for a 3×3 layer are 8 to 9 times, and flattened convolution (notebook 09) goes one step further with three 1-D filters. Inception-v3's asymmetric pair, with channel mixing in between, is the form of spatial factorization that networks actually use.
+# - **Capacity.** A separable 3×3 kernel has 5 degrees of freedom instead of 9.
+#   A random 3×3 kernel keeps only about 75% of its energy in its best separable approximation, and nothing makes learned kernels rank-1.
+# - **Small savings where it matters most.** Most modern layers use 3×3 kernels, where the saving is at best a factor 2/3 in multiplications and 6 vs 9 in weights.
+#   The large kernels where splitting pays (15×15, 31×31) are classic image processing, not typical CNN layers.
+# - **Speed is not only multiplications.** Two passes mean two kernel launches and an intermediate tensor written to memory and read back.
+#   For small kernels that traffic can eat the saving (see the GPU section).
+# - **Better factorizations exist.** Depthwise separable convolution (notebook 08) factorizes across channels, where the savings for a 3×3 layer are 8 to 9 times, and flattened convolution (notebook 09) goes one step further with three 1-D filters.
+#   Inception-v3's asymmetric pair, with channel mixing in between, is the form of spatial factorization that networks actually use.
 #
 # Pitfalls when you do use two passes:
 #
 # - `kernel_size=(m, 1)` is the **column** (vertical) pass: PyTorch's kernel sizes are (height, width).
-# - Pad each pass only along its own axis: `padding=(p, 0)` then `padding=(0, p)`. Padding both axes in both passes grows the output.
-# - A stride $s$ splits the same way: `stride=(s, 1)` for the column pass and `stride=(1, s)` for the row pass. Striding the column pass along the width as well would throw away columns the row pass still needs.
+# - Pad each pass only along its own axis: `padding=(p, 0)` then `padding=(0, p)`.
+#   Padding both axes in both passes grows the output.
+# - A stride $s$ splits the same way: `stride=(s, 1)` for the column pass and `stride=(1, s)` for the row pass.
+#   Striding the column pass along the width as well would throw away columns the row pass still needs.
 # - Check your kernel's rank before splitting it; a kernel that is only approximately separable gives an approximately equal output.
 
 # %% [markdown]
@@ -680,26 +695,34 @@ assert answers["separable"] == _c.count == 180
 # It checks both against a float64 CPU result of the one-pass blur (TF32 off), and times them.
 #
 # - **The prediction.** With "same" padding the two passes do $2m$ multiplications per pixel against $m^2$, so the predicted speed-up is $m/2$: 3.5, 7.5 and 15.5.
-# - **Why the measurement may differ.** The single pass does $m^2/4$ floating-point operations per byte it must read and write (240 for 31×31), so it is limited by arithmetic. Each separable pass does only $m/4$ (under 8 for 31×31): it reads and writes a whole image for very little arithmetic, so it is limited by memory bandwidth, and the intermediate image doubles the memory traffic. Expect the measured speed-up to grow with $m$, but to stay below $m/2$ for small kernels, where the passes are memory-bound. The library's choice of algorithm for large depthwise kernels can move the numbers either way, which is the point of measuring.
+# - **Why the measurement may differ.** The single pass does $m^2/4$ floating-point operations per byte it must read and write (240 for 31×31), so it is limited by arithmetic.
+#   Each separable pass does only $m/4$ (under 8 for 31×31): it reads and writes a whole image for very little arithmetic, so it is limited by memory bandwidth, and the intermediate image doubles the memory traffic.
+#   Expect the measured speed-up to grow with $m$, but to stay below $m/2$ for small kernels, where the passes are memory-bound.
+#   The library's choice of algorithm for large depthwise kernels can move the numbers either way, which is the point of measuring.
 #
-# Without CUDA the cell prints one line and the rest of the notebook is unaffected.
+# The next cell computes these predictions; without CUDA the GPU cell after it prints one line and the rest of the notebook is unaffected.
+
+# %%
+# The prediction on paper: speed-up m/2, and FLOPs per byte (4 bytes read + 4 written per pixel)
+predicted = {m: (m * m / (2 * m), 2 * m * m / 8, 2 * m / 8) for m in (7, 15, 31)}
+for m, (speedup, one_pass, each_pass) in predicted.items():
+    print(f"m={m:2d}: predicted speed-up {speedup:4.1f}; FLOP/byte: one pass {one_pass:6.2f}, each 1-D pass {each_pass:4.2f}")
+assert [p[0] for p in predicted.values()] == [3.5, 7.5, 15.5]
+assert round(predicted[31][1]) == 240 and predicted[31][2] < 8
 
 # %% tags=["nbval-ignore-output"]
 # GPU check and timing (skipped without CUDA)
-if gpu.cuda_available():
-    report = gpu.lesson07("cuda")
-    print(report.table())
-    assert report.ok
-else:
-    print(gpu.skip_line("07"))
+report = gpu.run_section("07")
 
 # %% [markdown]
 # ## Summary
 #
 # - A kernel is spatially separable when it is an outer product $K = c\,r^\top$; then one $k_h \times k_w$ pass equals a $k_h \times 1$ pass followed by a $1 \times k_w$ pass, exactly.
 # - Sobel $= [1, 2, 1]^\top \otimes [-1, 0, 1]$ (6 weights instead of 9); Gaussian and box filters separate too.
-# - On an $N \times N$ image with stride 1 and no padding: standard $(N - m + 1)^2 m^2$, separable $N(N - m + 1)m + (N - m + 1)^2 m$, ratio $\to 2/m$ (81 vs 72 for the 5×5 example); with "same" padding the ratio is exactly $2/m$. For $m \le 2$ separating saves nothing.
-# - Separable means rank 1. The SVD gives the rank, the (column, row) pairs, and the best rank-1 approximation (Eckart–Young) with its error.
+# - On an $N \times N$ image with stride 1 and no padding: standard $(N - m + 1)^2 m^2$, separable $N(N - m + 1)m + (N - m + 1)^2 m$, ratio $\to 2/m$ (81 vs 72 for the 5×5 example); with "same" padding the ratio is exactly $2/m$.
+#   For $m \le 2$ separating saves nothing.
+# - Separable means rank 1.
+#   The SVD gives the rank, the (column, row) pairs, and the best rank-1 approximation (Eckart–Young) with its error.
 # - A rank-$r$ kernel is exactly $r$ separable passes added together; that is cheaper only while $r < m/2$.
 # - Learned kernels are rarely rank-1; networks prefer factorizations that keep channel mixing (Inception-v3's $1 \times n$ + $n \times 1$) or factorize across channels (notebook 08).
 
@@ -738,5 +761,5 @@ else:
 # | multiplication count | 乘法次数 |
 # | asymmetric convolution (1×n, n×1) | 非对称卷积 |
 # | degrees of freedom | 自由度 |
-# | memory-bound | 受内存带宽限制 |
+# | memory-bound | 访存受限 |
 # | depthwise separable convolution | 深度可分离卷积 |

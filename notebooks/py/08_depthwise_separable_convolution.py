@@ -20,9 +20,9 @@
 # A depthwise separable convolution does the two jobs one after the other, with two much cheaper layers.
 # In a well-designed network the trick costs about a point of accuracy and saves close to 90% of the arithmetic, which is why MobileNet and its descendants, built to run on phones, are made of it.
 #
-# Where it fits: [← 07 Spatially separable convolution](07_spatially_separable_convolution.ipynb) split a 2-D kernel into a column and a row.
+# Where it fits: [← 07 · Spatially separable convolution](07_spatially_separable_convolution.ipynb) split a 2-D kernel into a column and a row.
 # Here we split a convolution along a different line: space on one side, channels on the other.
-# Next: [09 Flattened convolution →](09_flattened_convolution.ipynb), which splits a filter along all three axes at once.
+# Next: [09 · Flattened convolution →](09_flattened_convolution.ipynb), which splits a filter along all three axes at once.
 
 # %% [markdown]
 # ## Learning objectives
@@ -67,8 +67,12 @@ np.set_printoptions(precision=4, suppress=True)
 #
 # The depthwise separable version reaches the same output shape in two steps:
 #
-# 1. **depthwise step**: three small kernels of 3×3×**1**, one per input channel. Kernel $c$ slides over channel $c$ only; the channels are never mixed. The result is three maps of 5×5 (middle row; same colour = same channel).
-# 2. **pointwise step**: 128 filters of 1×1×**3**. Each looks at one pixel position at a time and takes a weighted sum of the three maps there. That mixes the channels and sets the output depth to 128 (bottom row).
+# 1. **depthwise step**: three small kernels of 3×3×**1**, one per input channel.
+#    Kernel $c$ slides over channel $c$ only; the channels are never mixed.
+#    The result is three maps of 5×5 (middle row; same colour = same channel).
+# 2. **pointwise step**: 128 filters of 1×1×**3**.
+#    Each looks at one pixel position at a time and takes a weighted sum of the three maps there.
+#    That mixes the channels and sets the output depth to 128 (bottom row).
 
 # %%
 # The article's example as blocks: standard layer, depthwise step, pointwise step
@@ -372,9 +376,13 @@ for kind, published in paper["layer_type_percent"].items():
 # %% [markdown]
 # Three lessons hide in that table.
 #
-# - The pointwise 1×1 convolutions do almost 95% of the arithmetic and hold three quarters of the weights: after the factorization, the channel mixing is the expensive part. Notebook 12 (ShuffleNet) attacks exactly that.
-# - The depthwise convolutions do about 3% of the arithmetic. Keep that number in mind for the GPU section: a small share of the FLOPs is not a small share of the time.
-# - One row disagrees: the first standard convolution is counted at **1.91%**, and the paper prints **1.19%**. The row's multiply-adds are $112 \cdot 112 \cdot 32 \cdot 27 = 10{,}838{,}016$, which is 1.91% of the total; and only with 1.91 do the paper's four percentages add up to 100. Two digits were swapped.
+# - The pointwise 1×1 convolutions do almost 95% of the arithmetic and hold three quarters of the weights: after the factorization, the channel mixing is the expensive part.
+#   Notebook 12 (ShuffleNet) attacks exactly that.
+# - The depthwise convolutions do about 3% of the arithmetic.
+#   Keep that number in mind for the GPU section: a small share of the FLOPs is not a small share of the time.
+# - One row disagrees: the first standard convolution is counted at **1.91%**, and the paper prints **1.19%**.
+#   The row's multiply-adds are $112 \cdot 112 \cdot 32 \cdot 27 = 10{,}838{,}016$, which is 1.91% of the total; and only with 1.91 do the paper's four percentages add up to 100.
+#   Two digits were swapped.
 
 # %%
 # The first conv's share: counted exactly, and the two ways of summing the paper's column
@@ -440,14 +448,20 @@ print("all of the article's numbers hold; the kernel shapes it names do not (see
 #
 # > **The source article (section 8.2)**
 # >
-# > 1. In its cost paragraph the article says the depthwise step uses "3 kernels of 3×3×3". They are 3 kernels of **3×3×1**: each sees one channel. Its own product $3 \cdot 3 \cdot 3 \cdot 1 \cdot 5 \cdot 5 = 675$ counts 3 kernels of 3×3×1 (with 3×3×3 kernels it would be 2,025).
-# > 2. It says the pointwise step uses "128 kernels of 3×3×3". They are 128 kernels of **1×1×3**; its product $128 \cdot 1 \cdot 1 \cdot 3 \cdot 5 \cdot 5 = 9{,}600$ again counts the right shape (3×3×3 kernels would give 86,400, no saving at all).
-# > 3. It says the ratio shrinks to $1/h^2$ "for layers with $N_c \gg h$". The condition is $N_c \gg h^2$: the term $1/N_c$ must be small next to $1/h^2$. With $h = 5$ and $N_c = 50$ (which is $\gg 5$) the ratio is $1/50 + 1/25 = 0.06$, a saving of 16.7×, not 25×; and the article's own example (128 filters of 3×3) saves 8.4×, not 9×.
+# > 1. In its cost paragraph the article says the depthwise step uses "3 kernels of 3×3×3".
+# >    They are 3 kernels of **3×3×1**: each sees one channel.
+# >    Its own product $3 \cdot 3 \cdot 3 \cdot 1 \cdot 5 \cdot 5 = 675$ counts 3 kernels of 3×3×1 (with 3×3×3 kernels it would be 2,025).
+# > 2. It says the pointwise step uses "128 kernels of 3×3×3".
+# >    They are 128 kernels of **1×1×3**; its product $128 \cdot 1 \cdot 1 \cdot 3 \cdot 5 \cdot 5 = 9{,}600$ again counts the right shape (3×3×3 kernels would give 86,400, no saving at all).
+# > 3. It says the ratio shrinks to $1/h^2$ "for layers with $N_c \gg h$".
+# >    The condition is $N_c \gg h^2$: the term $1/N_c$ must be small next to $1/h^2$.
+# >    With $h = 5$ and $N_c = 50$ (which is $\gg 5$) the ratio is $1/50 + 1/25 = 0.06$, a saving of 16.7×, not 25×; and the article's own example (128 filters of 3×3) saves 8.4×, not 9×.
 # >
 # > **The MobileNet paper (arXiv:1704.04861), found by counting**
 # >
 # > 4. Table 2 gives the standard 3×3 convolution 1.19% of the mult-adds; it is **1.91%** (10,838,016 of 568,740,352), and only then does the column add up to 100%.
-# > 5. Table 1 lists the last depthwise layer as stride 2 on a 7×7×1024 input, but the next layer's input is still 7×7; with stride 1 (as the reference implementation uses) the counts match Tables 6 and 7 exactly. `models.PAPER_ERRATA` records both.
+# > 5. Table 1 lists the last depthwise layer as stride 2 on a 7×7×1024 input, but the next layer's input is still 7×7; with stride 1 (as the reference implementation uses) the counts match Tables 6 and 7.
+# >    `models.PAPER_ERRATA` records both.
 
 # %%
 # Errata 1-3 recomputed: the wrong kernel shapes give other counts; N_c >> h is not enough
@@ -504,7 +518,7 @@ explorer.widget
 #
 # Where you meet it:
 #
-# - **Xception** (Chollet, 2017) replaces Inception's modules by depthwise separable convolutions (it applies the two steps in the other order inside its modules and puts no nonlinearity in between);
+# - **Xception** (Chollet, 2017) replaces Inception's modules by depthwise separable convolutions, with no nonlinearity between the depthwise and the pointwise step (the paper found that an activation there hurt);
 # - **MobileNet v1** (2017), built above; **MobileNet v2** (2018) adds inverted residuals (expand with 1×1, depthwise 3×3, project with 1×1); **EfficientNet** and many detection and segmentation backbones reuse that block;
 # - **ShuffleNet** (notebooks 11 and 12) keeps the depthwise 3×3 and makes the expensive 1×1 convolutions cheaper by grouping them.
 #
@@ -536,20 +550,25 @@ gain = round(acc["Conv MobileNet"]["top1"] - acc["MobileNet"]["top1"], 1)
 narrow_vs_shallow = round(acc["0.75 MobileNet"]["top1"] - acc["Shallow MobileNet"]["top1"], 1)
 last_halving = round(acc["width_multiplier_top1"][0.5] - acc["width_multiplier_top1"][0.25], 1)
 assert (round(macs_factor, 1), round(params_factor, 1), gain, narrow_vs_shallow, last_halving) == (8.6, 6.9, 1.1, 3.1, 13.1)
+assert width[0.25][1] < 500_000  # 0.25 MobileNet: under half a million parameters
 print(f"full convolutions: {macs_factor:.1f}x the mult-adds, {params_factor:.1f}x the parameters, +{gain} points")
 print(f"thinner beats shallower by {narrow_vs_shallow} points; alpha 0.5 -> 0.25 loses {last_halving} points")
 
 # %% [markdown]
 # Read the table as data from the paper, not as something this notebook measured (we train nothing):
 #
-# - Full convolutions buy 1.1 points of top-1 accuracy for 8.6 times the mult-adds and 6.9 times the parameters. For a net of this size the factorization is an excellent deal.
+# - Full convolutions buy 1.1 points of top-1 accuracy for 8.6 times the mult-adds and 6.9 times the parameters.
+#   For a net of this size the factorization is an excellent deal.
 # - At equal cost, a thinner net (0.75 MobileNet, 68.4%) beats a shallower one (65.3%): depth matters more than width here.
-# - Shrinking further does hurt. Table 6 reports 70.6%, 68.4%, 63.7% and 50.6% top-1 for $\alpha$ = 1, 0.75, 0.5 and 0.25: the last step, to under half a million parameters, loses 13 points. That is the article's warning in numbers: when a model is already small, every parameter removed takes real capacity with it.
+# - Shrinking further does hurt.
+#   Table 6 reports 70.6%, 68.4%, 63.7% and 50.6% top-1 for $\alpha$ = 1, 0.75, 0.5 and 0.25: the last step, to under half a million parameters, loses 13 points.
+#   That is the article's warning in numbers: when a model is already small, every parameter removed takes real capacity with it.
 #
 # Pitfalls:
 #
 # - **FLOPs are not time.** A depthwise convolution does very little arithmetic per byte it reads, so it runs at memory speed; on a GPU a MobileNet is often not much faster than a network with several times its FLOPs (GPU section).
-# - **Batch norm and activation between the steps.** MobileNet puts batch norm and ReLU after both steps; Xception found it better to put no nonlinearity between them. Either way, with a nonlinearity in between the pair is no longer one linear convolution, and the equivalent kernel above describes only the linear part.
+# - **Batch norm and activation between the steps.** MobileNet puts batch norm and ReLU after both steps; Xception found it better to put no nonlinearity between them.
+#   Either way, with a nonlinearity in between the pair is no longer one linear convolution, and the equivalent kernel above describes only the linear part.
 # - **Stride and padding go to the depthwise step.** A strided 1×1 convolution would simply throw pixels away.
 # - **Do not factor the first layer.** With 3 input channels the depthwise step has almost nothing to work with; MobileNet keeps a standard 3×3 convolution there (it costs under 2% anyway, Table 2).
 
@@ -631,8 +650,10 @@ assert answers["standard"] == 7_372_800 and answers["depthwise"] + answers["poin
 # What to expect, before measuring:
 #
 # - **The FLOP ratio** is $1/(1/128 + 1/9) = 8.4$: that is the "predicted ×" of the separable pair.
-# - **Arithmetic intensity** (FLOPs per byte that must move between GPU memory and the chip, at least) is very different for the three layers, as the next cell computes. A modern GPU can do on the order of ten or more float32 operations in the time it reads one byte, so a layer below that is memory-bound: its time is its bytes divided by the bandwidth, whatever its FLOPs.
-# - The standard layer is compute-bound, the pointwise layer is near the balance point, and the depthwise layer is deeply memory-bound. So the separable pair should be faster, but by clearly less than 8.4×, and the depthwise step should take a share of its time far larger than its share of the FLOPs.
+# - **Arithmetic intensity** (FLOPs per byte that must move between GPU memory and the chip, at least) is very different for the three layers, as the next cell computes.
+#   A modern GPU can do on the order of ten or more float32 operations in the time it reads one byte, so a layer below that is memory-bound: its time is its bytes divided by the bandwidth, whatever its FLOPs.
+# - The standard layer is compute-bound, the pointwise layer is near the balance point, and the depthwise layer is deeply memory-bound.
+#   So the separable pair should be faster, but by clearly less than 8.4×, and the depthwise step should take a share of its time far larger than its share of the FLOPs.
 # - With TF32 on, the standard layer uses the tensor cores and gets faster, which shrinks the separable layer's advantage further.
 #
 # For the record, one run on an NVIDIA H200 (the cell below prints a fresh measurement wherever a GPU is present; these numbers are not checked on a CPU):
@@ -649,18 +670,14 @@ layers = {"standard 3x3": (cost.conv_macs(c, c, 3, hw), cost.conv_params(c, c, 3
           "pointwise 1x1": (cost.conv_macs(c, c, 1, hw), cost.conv_params(c, c, 1, bias=False))}
 intensity = {name: 2 * n * macs / (2 * fmap + 4 * weights) for name, (macs, weights) in layers.items()}
 flop_ratio = layers["standard 3x3"][0] / (layers["depthwise 3x3"][0] + layers["pointwise 1x1"][0])
-assert round(flop_ratio, 2) == 8.41 and round(intensity["depthwise 3x3"], 2) == 2.25
-print(f"FLOP ratio standard / separable: {flop_ratio:.2f}")
+dw_share = layers["depthwise 3x3"][0] / (layers["depthwise 3x3"][0] + layers["pointwise 1x1"][0])
+assert round(flop_ratio, 2) == 8.41 and round(intensity["depthwise 3x3"], 2) == 2.25 and round(100 * dw_share, 1) == 6.6
+print(f"FLOP ratio standard / separable: {flop_ratio:.2f}; depthwise share of the pair's FLOPs: {dw_share:.1%}")
 print(", ".join(f"{name}: {value:.1f} FLOP/byte" for name, value in intensity.items()))
 
 # %% tags=["nbval-ignore-output"]
 # GPU check and timing (skipped without CUDA)
-if gpu.cuda_available():
-    report = gpu.lesson08("cuda")
-    print(report.table())
-    assert report.ok
-else:
-    print(gpu.skip_line("08"))
+report = gpu.run_section("08")
 
 # %% [markdown]
 # ## Summary
@@ -696,7 +713,7 @@ else:
 # | spatially separable convolution | 空间可分离卷积 |
 # | grouped convolution | 分组卷积 |
 # | channel | 通道 |
-# | filter | 滤波器(过滤器) |
+# | filter | 滤波器 |
 # | kernel | 卷积核 |
 # | channel multiplier | 通道倍增因子 |
 # | width multiplier | 宽度乘子 |
