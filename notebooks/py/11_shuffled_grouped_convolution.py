@@ -65,7 +65,7 @@ np.set_printoptions(precision=4, suppress=True)
 # %% [markdown]
 # ## Intuition
 #
-# Take a feature map with 12 channels and a grouped convolution with 3 groups, as in the source article.
+# Take a grouped convolution with 3 groups, as in the source article, on a feature map with 12 channels.
 # Each group has 4 filters, and each filter is only 4 channels deep: the blue filters read the blue channels, the orange filters the orange ones, the green filters the green ones.
 # The output has 12 channels again, and its first 4 channels were computed from the first 4 input channels only.
 
@@ -93,7 +93,8 @@ plt.show()
 # Adding a third or a tenth grouped layer does not change that: the walls go all the way down.
 #
 # The fix is to reorder the channels between the two layers.
-# Cut each group's 4 channels into 3 small bundles and deal them out: the first group of GConv2 gets one channel from each group of GConv1, and so does every other group.
+# Deal the 12 channels out like cards: take the first channel of each GConv1 group, then the second of each, and so on, and hand them to GConv2 in that order.
+# Each group of GConv2 then receives channels from every group of GConv1.
 # That reordering is the **channel shuffle**.
 
 # %%
@@ -102,7 +103,7 @@ _ = plotting.shuffle_diagram(12, 3, layers=2, shuffle=True, title="GConv1 → sh
 plt.show()
 
 # %% [markdown]
-# After the shuffle row, the colours alternate blue, orange, green, so each group of GConv2 reads one channel of every colour.
+# After the shuffle row, the colours alternate blue, orange, green, so each group of GConv2 reads at least one channel of every colour.
 # Every box of GConv2 now carries all three colours: each output channel depends on all 12 input channels, and no multiplication was added to get there.
 
 # %% [markdown]
@@ -138,10 +139,10 @@ assert grid.T.ravel().tolist() == shuffled.tolist() == [0, 3, 1, 4, 2, 5]
 
 # %% [markdown]
 # Check one entry with the formula: channel 4 is group $i = 1$, position $j = 1$ (since $n = 3$), so it moves to $1 \cdot 2 + 1 = 3$, and indeed position 3 of the result holds 4.
-# With the article's 12 channels in 3 groups the order becomes 0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11.
+# With our 12 channels in 3 groups the order becomes 0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11.
 
 # %%
-# The article's case: 12 channels, 3 groups of 4
+# The lesson's running example: 12 channels, 3 groups of 4
 order = functional.channel_shuffle(np.arange(12).reshape(1, 12, 1), 3)[0, :, 0]
 assert order.tolist() == [0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11]
 print(order)
@@ -161,14 +162,14 @@ assert (P6.sum(axis=0) == 1).all() and (P6.sum(axis=1) == 1).all()
 print(P6)
 
 # %% [markdown]
-# For the article's 12 channels in 3 groups, $P$ is drawn below on the left: row 1 has its 1 in column 4, because position 1 receives channel 4.
+# For our 12 channels in 3 groups, $P$ is drawn below on the left: row 1 has its 1 in column 4, because position 1 receives channel 4.
 # A permutation can be undone, and the inverse of a permutation matrix is its transpose.
 # For the shuffle the inverse has a neat form: it is the shuffle with $n = C/g$ groups instead of $g$ (transposing the grid back), drawn on the right.
 
 # %%
-# The article's shuffle (12 channels, 3 groups) and its inverse, the shuffle with 4 groups
+# The 12-channel, 3-group shuffle and its inverse, the shuffle with 4 groups
 P12 = connectivity.shuffle_permutation(12, 3)
-assert np.array_equal(P12.T @ P12, np.eye(12, dtype=int))
+assert P12[1, 4] == 1 and np.array_equal(P12.T @ P12, np.eye(12, dtype=int))
 assert np.array_equal(P12.T, connectivity.shuffle_permutation(12, 4))
 fig, axes = plt.subplots(1, 2, figsize=(9, 4), layout="constrained")
 _ = plotting.connectivity(P12 > 0, ax=axes[0], title="P: shuffle(12, groups=3)")
@@ -213,7 +214,7 @@ assert np.array_equal(plain != 0, B > 0) and np.count_nonzero(mixed) == 144
 print(f"non-zero entries: W2·W1 {np.count_nonzero(plain)} of 144, W2·P·W1 {np.count_nonzero(mixed)} of 144")
 
 # %% [markdown]
-# One subtlety, which the explorer below lets you play with: the shuffle gives each group of the next layer $n$ channels, one from each of $n$ different groups.
+# One subtlety, which the explorer below lets you play with: the shuffle gives each group of the next layer $n$ channels, taken from the $g$ groups in turn, so they come from $\min(n, g)$ different groups.
 # If $n \ge g$, that covers all $g$ groups and one shuffle mixes everything.
 # If $n < g$ (few channels per group), one shuffle is not enough and more grouped layers, each followed by a shuffle, are needed; with $n = 1$ (one channel per group, a depthwise layer) the shuffle leaves every channel where it was and nothing ever mixes.
 
@@ -326,7 +327,8 @@ print(f"{formula:,} multiply-adds and {cost.count_params(shuffled_net)} paramete
 chans = np.arange(24, 1000, 24)
 work = {f"two 1×1 layers, g={g}": np.array([2 * cost.conv_macs(int(c), int(c), 1, 1, groups=g) for c in chans]) for g in (1, 3, 8)}
 work["shuffle: values moved (read + write)"] = 2 * chans
-assert work["two 1×1 layers, g=3"][9] == 2 * 240 * 240 // 3 == 38400
+assert chans[9] == 240 and work["two 1×1 layers, g=3"][9] == 2 * 240 * 240 // 3 == 38400
+assert work["shuffle: values moved (read + write)"][9] == 480
 ax = plotting.cost_curves(chans, work, xlabel="channels C", ylabel="multiply-adds or values, per pixel", title="convs grow as C², the shuffle as C", logy=True, logx=True)
 _ = ax.legend(loc="upper left", fontsize=9)
 plt.show()
@@ -344,13 +346,15 @@ conv_flops = 2 * cost.conv_macs(c, c, 1, 28, groups=g)
 conv_bytes = 4 * (2 * c * hw + cost.conv_params(c, c, 1, groups=g, bias=False))
 shuffle_bytes = 4 * 2 * c * hw
 assert conv_flops == 2 * c * (c // g) * hw and shuffle_bytes == 1_505_280
+assert round(conv_flops / conv_bytes) == 19 and round(shuffle_bytes / conv_bytes, 2) == 0.95
+assert round(128 * shuffle_bytes / 2 / 1e6) == 96  # one tensor of the GPU section's batch of 128, in MB
 print(f"grouped 1x1 conv: {conv_flops / conv_bytes:.1f} FLOP/byte; shuffle: 0 FLOP for {shuffle_bytes:,} bytes")
 print(f"the shuffle moves {shuffle_bytes / conv_bytes:.2f}x the bytes of one grouped conv")
 
 # %% [markdown]
 # So when memory is the bottleneck, one shuffle costs about as much time as one of the grouped layers beside it, and takes up to a third of the block; when arithmetic is the bottleneck it costs almost nothing.
 # The GPU section measures where a real GPU falls between these two extremes.
-# The ShuffleNet V2 paper (Ma et al. 2018) made this point a design rule: count memory access, not only FLOPs.
+# The ShuffleNet V2 paper (Ma et al. 2018) built its design guidelines on this point: judge a layer by its memory access and measured speed, not by FLOPs alone.
 
 # %% [markdown]
 # ## Claim check
@@ -417,7 +421,7 @@ mb = cost.macs_by_layer_type(mobilenet, (1, 3, 224, 224))
 mb_groups = {(m.groups, m.in_channels == m.out_channels == m.groups) for m in mobilenet.modules() if isinstance(m, nn.Conv2d) and m.groups > 1}
 rx_groups = {m.groups for m in resnext.modules() if isinstance(m, nn.Conv2d) and m.groups > 1}
 assert mb["conv (grouped)"] == 0 and mb["conv (depthwise)"] > 0 and all(dw for _, dw in mb_groups)
-assert rx_groups == {32} and all(m.in_channels > 32 for m in resnext.modules() if isinstance(m, nn.Conv2d) and m.groups == 32)
+assert rx_groups == {32} and all(m.in_channels > 32 and m.kernel_size == (3, 3) for m in resnext.modules() if isinstance(m, nn.Conv2d) and m.groups == 32)
 print(f"MobileNet v1: grouped {mb['conv (grouped)']:,}, depthwise {mb['conv (depthwise)']:,} multiply-adds; ResNeXt-50 groups: {sorted(rx_groups)}")
 
 # %% [markdown]
@@ -437,10 +441,21 @@ for g in (1, 2, 3, 4, 8):
 # %% [markdown]
 # ### Errata
 #
-# > 1. **MobileNet does not use grouped convolution in the sense of this lesson.** The article lists MobileNet next to ResNeXt as a user of grouped convolution. MobileNet v1 uses depthwise convolution, the extreme case $g = C$ with one channel per group, followed by dense 1×1 pointwise convolutions; the count above finds zero multiply-adds in grouped layers with $1 < g < C$. The distinction matters here: with one channel per group the shuffle is the identity (`mixing_depth(4, 4)` is `None`), so MobileNet mixes its channels with the pointwise layers, not with shuffles. ResNeXt does use grouped convolution (32 groups in its 3×3 layers).
-# > 2. **GConv2 is the second grouped convolution.** The translation calls GConv2 "the first grouped convolution" (第一个分组卷积 GConv2); it is the second one, applied after the first (GConv1).
-# > 3. **"Information flows between groups" needs enough channels per group.** One shuffle gives each group of the next layer channels from every group only when each group holds at least $g$ channels ($C/g \ge g$). With 8 channels in 4 groups, one shuffle reaches only 2 of the 4 groups and a third layer is needed. ShuffleNet's layers are wide enough (checked above), so the claim holds there, but not in general.
-# > 4. **"The feature representation is strengthened" is a measured result, not a consequence.** The shuffle makes cross-group information flow possible; whether it helps accuracy is an experimental question. The ShuffleNet paper answers it on ImageNet (its Table 3 compares the same networks with and without the shuffle and finds lower error with it); this notebook cannot recompute that without training.
+# > 1. **MobileNet does not use grouped convolution in the sense of this lesson.**
+# > The article lists MobileNet next to ResNeXt as a user of grouped convolution.
+# > MobileNet v1 uses depthwise convolution, the extreme case $g = C$ with one channel per group, followed by dense 1×1 pointwise convolutions; the count above finds zero multiply-adds in grouped layers with $1 < g < C$.
+# > The distinction matters here: with one channel per group the shuffle is the identity (`mixing_depth(4, 4)` is `None`), so MobileNet mixes its channels with the pointwise layers, not with shuffles.
+# > ResNeXt does use grouped convolution (32 groups in its 3×3 layers).
+# > 2. **GConv2 is the second grouped convolution.**
+# > The translation calls GConv2 "the first grouped convolution" (第一个分组卷积 GConv2); it is the second one, applied after the first (GConv1).
+# > 3. **"Information flows between groups" needs enough channels per group.**
+# > One shuffle gives each group of the next layer channels from every group only when each group holds at least $g$ channels ($C/g \ge g$).
+# > With 8 channels in 4 groups, one shuffle reaches only 2 of the 4 groups and a third layer is needed.
+# > ShuffleNet's layers are wide enough (checked above), so the claim holds there, but not in general.
+# > 4. **"The feature representation is strengthened" is a measured result, not a consequence.**
+# > The shuffle makes cross-group information flow possible; whether it helps accuracy is an experimental question.
+# > The ShuffleNet paper answers it on ImageNet: its Table 3 trains the same networks with and without the shuffle and reports lower classification error with it.
+# > This notebook cannot recompute that without training.
 
 # %% [markdown]
 # ## Explore
@@ -451,7 +466,7 @@ for g in (1, 2, 3, 4, 8):
 # First, two fixed settings, checked in code:
 
 # %%
-# Drive the explorer headless: the article's 12 channels in 3 groups, without the shuffle
+# Drive the explorer headless: 12 channels in 3 groups, without the shuffle
 explorer = widgets.shuffle_explorer()
 render = explorer.update(groups=3, per_group=4, layers=2, shuffle=False)
 assert render.error is None and "depends on 4 of the 12" in render.text
@@ -490,11 +505,17 @@ print(f"compress {unit.compress}\nshuffle  {unit.shuffle}\nexpand   {unit.expand
 # %% [markdown]
 # Pitfalls:
 #
-# - **Shuffle with the groups of the layer before.** The reshape `(g, n)` must put each group of the previous layer in one row. The layer's $g$ is the safe choice (other values can still work, but check the dependency matrix).
-# - **`groups=1` and `groups=C` do nothing.** Both give the identity permutation; a shuffle after a depthwise layer is wasted memory traffic.
-# - **Channel count must be divisible by $g$.** `nn.ChannelShuffle` raises an error otherwise; so do the package's versions, naming the argument.
-# - **It is a copy.** On GPUs and phones the shuffle's memory traffic is real time (see the cost section and the GPU section); fusing it into the next convolution's input indexing avoids the copy, which some inference engines do.
-# - **Tensor layout.** In channels-last memory layout `(N, H, W, C)` the shuffle permutes the innermost axis; the result is the same, the memory access pattern is not.
+# - **Shuffle with the groups of the layer before.**
+#   The reshape `(g, n)` must put each group of the previous layer in one row.
+#   The layer's $g$ is the safe choice (other values can still work, but check the dependency matrix).
+# - **`groups=1` and `groups=C` do nothing.**
+#   Both give the identity permutation; a shuffle after a depthwise layer is wasted memory traffic.
+# - **Channel count must be divisible by $g$.**
+#   `nn.ChannelShuffle` raises an error otherwise; so do the package's versions, naming the argument.
+# - **It is a copy.**
+#   On GPUs and phones the shuffle's memory traffic is real time (see the cost section and the GPU section); fusing it into the next convolution's input indexing avoids the copy, which some inference engines do.
+# - **Tensor layout.**
+#   In channels-last memory layout `(N, H, W, C)` the shuffle permutes the innermost axis; the result is the same, the memory access pattern is not.
 
 # %% [markdown]
 # ## Exercises
@@ -575,7 +596,7 @@ assert answers["destination"] == 4 and answers["source"] == 9
 #
 # - the shuffle does zero FLOPs, so a FLOP count says it is free;
 # - it moves as many bytes as a plain copy of the tensor (read once, write once), so it should run at the same speed as `clone()`, close to the GPU's memory bandwidth (the table's "predicted ×" of 1.00 against the copy);
-# - each grouped 1×1 layer reads and writes about the same number of bytes and does only about 20 FLOPs per byte, so it is not far from memory-bound either; the shuffle should therefore take a noticeable share of the block's time, somewhere between a few percent and the one-third it would take if everything were memory-bound.
+# - each grouped 1×1 layer reads and writes about the same number of bytes and does only about 19 FLOPs per byte, so it is not far from memory-bound either; the shuffle should therefore take a noticeable share of the block's time, somewhere between a few percent and the one-third it would take if everything were memory-bound.
 #
 # Without CUDA the cell prints one line.
 
@@ -614,12 +635,12 @@ report = gpu.run_section("11")
 # | shuffled grouped convolution | 混洗分组卷积 |
 # | channel shuffle | 通道混洗 |
 # | grouped convolution | 分组卷积 |
-# | group | 组 / 分组 |
-# | filter group | 过滤器组(滤波器组) |
+# | group (filter group) | 组(过滤器组) |
+# | kernel | 卷积核 |
 # | channel | 通道 |
 # | feature map | 特征图 |
 # | permutation matrix | 置换矩阵 |
-# | block-diagonal matrix | 分块对角矩阵 |
+# | block-diagonal matrix | 块对角矩阵 |
 # | transpose | 转置 |
 # | reshape | 变形(重塑形状) |
 # | Jacobian matrix | 雅可比矩阵 |
@@ -628,4 +649,5 @@ report = gpu.run_section("11")
 # | pointwise (1×1) convolution | 逐点卷积 |
 # | multiply-add (MAC) | 乘加运算 |
 # | memory bandwidth | 内存带宽 |
-# | arithmetic intensity | 算术强度 |
+# | arithmetic intensity | 计算强度(算术强度) |
+# | memory-bound | 访存受限 |
