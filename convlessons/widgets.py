@@ -1283,8 +1283,8 @@ def shuffle_explorer() -> Explorer:
                          "everything")
         else:
             lines.append(f"with shuffles, {depth} layers mix every channel ("
-                         + ("C/g ≥ g, so each group of the next layer gets one channel "
-                            "from every group" if per_group >= groups else
+                         + ("C/g ≥ g, so each group of the next layer gets at least one "
+                            "channel from every group" if per_group >= groups else
                             "C/g < g: a group of the next layer gets channels from only "
                             f"{per_group} of the {groups} groups, so it takes more layers")
                          + ")")
