@@ -269,6 +269,83 @@ def check_function(fn, reference, cases, *, name, hint="", atol=1e-6) -> None:
     print(f"✓ {name}: all {len(cases)} cases match the reference")
 
 
+# ------------------------------------------------- shared by the "predict a table" checks
+
+
+def _sorted_keys(keys) -> list:
+    """Keys in sorted order; by ``repr`` when they cannot be compared (ints mixed with strs)."""
+    try:
+        return sorted(keys)
+    except TypeError:
+        return sorted(keys, key=repr)
+
+
+def _require_answer_keys(name: str, answers, keys, *, noun: str = "keys",
+                         per: str = "key") -> None:
+    """Fail unless ``answers`` is a dict with exactly ``keys`` (one answer ``per`` key).
+
+    Args:
+        name: what is checked (starts the failure message).
+        answers: the learner's dict.
+        keys: the expected keys, in the order the question lists them.
+        noun: what the keys are called in the message ("keys", "letters").
+        per: what one entry stands for, in the hint ("one int per {per}").
+    """
+    keys = list(keys)
+    per_hint = f"one int per {per}"
+    if not isinstance(answers, dict):
+        shape = "{" + ", ".join(f"{key!r}: ..." for key in keys) + "}"
+        _fail(name, f"expected a dict, got {type(answers).__name__}",
+              f"write answers = {shape} with {per_hint}")
+    missing = _sorted_keys(set(keys) - set(answers))
+    extra = _sorted_keys(set(answers) - set(keys))
+    if missing or extra:
+        _fail(name, f"expected the {noun} {_sorted_keys(keys)}, missing {missing}, "
+              f"unexpected {extra}", per_hint)
+
+
+def _compare_answers(name: str, answers: dict, expected: dict, hints, *, where=str) -> None:
+    """Fail at the first ``answers[key]`` that differs from ``expected[key]``.
+
+    Keys are compared in ``expected``'s order; the failure is named
+    ``"{name}, {where(key)}"`` and carries ``hints[key]`` (``hints`` a dict) or
+    ``hints(key)`` (``hints`` a callable).
+    """
+    for key, value in expected.items():
+        problem = _value_problem(answers[key], value)
+        if problem:
+            _fail(f"{name}, {where(key)}", problem,
+                  hints(key) if callable(hints) else hints[key])
+
+
+_SIZE_ABBREVIATIONS = {"input_size": "i", "kernel_size": "k", "stride": "s", "padding": "p",
+                       "output_padding": "a", "dilation": "d"}
+
+
+def _setting_label(letter: str, question: dict) -> str:
+    """``"setting c (i=8, k=3, s=2, p=1, d=1)"`` for an output-size question."""
+    settings = ", ".join(f"{_SIZE_ABBREVIATIONS[arg]}={value}"
+                         for arg, value in question.items())
+    return f"setting {letter} ({settings})"
+
+
+def _random_arrays(seed: int):
+    """``ints(*shape)`` (floats from -2 to 2) and ``normal(*shape)``, from one generator.
+
+    The "implement it" checks build their test cases with these, so the cases are the same
+    on every run.
+    """
+    rng = np.random.default_rng(seed)
+
+    def ints(*shape):
+        return rng.integers(-2, 3, size=shape).astype(float)
+
+    def normal(*shape):
+        return rng.standard_normal(shape)
+
+    return ints, normal
+
+
 # ---------------------------------------------------------------------- lesson 03
 
 
@@ -451,29 +528,23 @@ def check_conv2d_output_sizes(answers) -> None:
     from convlessons import shapes
 
     name = "conv2d output sizes"
-    if not isinstance(answers, dict):
-        _fail(name, f"expected a dict like {{'a': 5, ...}}, got {type(answers).__name__}",
-              "write answers = {'a': ..., 'b': ..., ...} with one int per setting")
-    missing = sorted(set(CONV2D_SIZE_QUESTIONS) - set(answers))
-    extra = sorted(set(answers) - set(CONV2D_SIZE_QUESTIONS))
-    if missing or extra:
-        _fail(name, f"expected the letters {sorted(CONV2D_SIZE_QUESTIONS)}, missing {missing}, "
-              f"unexpected {extra}", "one entry per row of the table")
-    for letter, q in CONV2D_SIZE_QUESTIONS.items():
-        expected = shapes.conv_output_size(**q)
-        i, k, s, p, d = (q[a] for a in ("input_size", "kernel_size", "stride", "padding",
-                                         "dilation"))
-        problem = _value_problem(answers[letter], expected)
-        if problem:
-            if d > 1:
-                hint = f"a dilated kernel spans d(k-1)+1 = {d * (k - 1) + 1} cells"
-            elif (i + 2 * p - k) % s:
-                hint = (f"i + 2p - k = {i + 2 * p - k} is not a multiple of s = {s}: "
-                        "round the division down (floor), then add 1")
-            else:
-                hint = "o = (i + 2p - d(k-1) - 1) // s + 1, with p counted on each side"
-            _fail(f"{name}, setting {letter} (i={i}, k={k}, s={s}, p={p}, d={d})", problem, hint)
-    print(f"✓ {name}: all {len(CONV2D_SIZE_QUESTIONS)} predictions are correct")
+    questions = CONV2D_SIZE_QUESTIONS
+    _require_answer_keys(name, answers, questions, noun="letters", per="setting")
+
+    def hint(letter):
+        i, k, s, p, d = (questions[letter][a] for a in ("input_size", "kernel_size", "stride",
+                                                        "padding", "dilation"))
+        if d > 1:
+            return f"a dilated kernel spans d(k-1)+1 = {d * (k - 1) + 1} cells"
+        if (i + 2 * p - k) % s:
+            return (f"i + 2p - k = {i + 2 * p - k} is not a multiple of s = {s}: "
+                    "round the division down (floor), then add 1")
+        return "o = (i + 2p - d(k-1) - 1) // s + 1, with p counted on each side"
+
+    expected = {letter: shapes.conv_output_size(**q) for letter, q in questions.items()}
+    _compare_answers(name, answers, expected, hint,
+                     where=lambda letter: _setting_label(letter, questions[letter]))
+    print(f"✓ {name}: all {len(questions)} predictions are correct")
 
 
 # ---------------------------------------------------------------------- lesson 01
@@ -560,10 +631,7 @@ def check_mode_lengths(answers, *, n, m) -> None:
     if missing:
         _fail(label, f"the dict has no entry for {', '.join(repr(k) for k in missing)}",
               "give one length per mode: 'full', 'same' and 'valid'")
-    for mode, want in expected.items():
-        problem = _value_problem(answers[mode], want)
-        if problem:
-            _fail(f"{label}, mode '{mode}'", problem, _MODE_HINTS[mode])
+    _compare_answers(label, answers, expected, _MODE_HINTS, where=lambda mode: f"mode '{mode}'")
     shown = ", ".join(f"{mode} {want}" for mode, want in expected.items())
     print(f"✓ {label}: {shown} are correct")
 
@@ -669,10 +737,7 @@ def check_bottleneck_prediction(answers, *, in_channels, bottleneck_channels, ou
     missing = [key for key in BOTTLENECK_KEYS if key not in answers]
     if missing:
         _fail(label, f"answers is missing {missing}; it needs {list(BOTTLENECK_KEYS)}", "")
-    for key in BOTTLENECK_KEYS:
-        problem = _value_problem(answers[key], expected[key])
-        if problem:
-            _fail(f"{label}, {key}", problem, _BOTTLENECK_HINTS[key])
+    _compare_answers(label, answers, expected, _BOTTLENECK_HINTS)
     print(f"✓ {label}: {expected['direct_params']:,} vs {expected['bottleneck_params']:,} "
           f"parameters, {expected['direct_macs']:,} vs {expected['bottleneck_macs']:,} "
           "multiply-adds")
@@ -701,13 +766,7 @@ def check_depthwise_separable(fn) -> None:
     """
     from convlessons import functional
 
-    rng = np.random.default_rng(8)
-
-    def ints(*shape):
-        return rng.integers(-2, 3, size=shape).astype(float)
-
-    def normal(*shape):
-        return rng.standard_normal(shape)
+    ints, normal = _random_arrays(8)
 
     cases = [
         (ints(1, 2, 4, 4), ints(2, 1, 2, 2), ints(3, 2, 1, 1), 1, 0),
@@ -763,15 +822,7 @@ def check_depthwise_separable_costs(answers) -> None:
 
     name = "depthwise separable costs"
     q = DEPTHWISE_COST_QUESTION
-    if not isinstance(answers, dict):
-        _fail(name, f"expected a dict like {{'standard': ..., ...}}, got "
-              f"{type(answers).__name__}", "write answers = {'standard': ..., 'depthwise': "
-              "..., 'pointwise': ...}")
-    missing = sorted(set(_DEPTHWISE_COST_HINTS) - set(answers))
-    extra = sorted(set(answers) - set(_DEPTHWISE_COST_HINTS))
-    if missing or extra:
-        _fail(name, f"expected the keys {sorted(_DEPTHWISE_COST_HINTS)}, missing {missing}, "
-              f"unexpected {extra}", "one int per key")
+    _require_answer_keys(name, answers, _DEPTHWISE_COST_HINTS)
     c, n, k = q["in_channels"], q["out_channels"], q["kernel_size"]
     o = q["input_size"] - k + 1
     expected = {
@@ -779,10 +830,7 @@ def check_depthwise_separable_costs(answers) -> None:
         "depthwise": cost.conv_macs(c, c, k, o, groups=c),
         "pointwise": cost.conv_macs(c, n, 1, o),
     }
-    for key, value in expected.items():
-        problem = _value_problem(answers[key], value)
-        if problem:
-            _fail(f"{name}, {key}", problem, _DEPTHWISE_COST_HINTS[key])
+    _compare_answers(name, answers, expected, _DEPTHWISE_COST_HINTS)
     total = expected["depthwise"] + expected["pointwise"]
     print(f"✓ {name}: {expected['depthwise']:,} + {expected['pointwise']:,} = {total:,} vs "
           f"{expected['standard']:,} ({total / expected['standard']:.4f})")
@@ -873,30 +921,24 @@ def check_transpose_output_sizes(answers) -> None:
     from convlessons import shapes
 
     name = "transposed output sizes"
-    if not isinstance(answers, dict):
-        _fail(name, f"expected a dict like {{'a': 4, ...}}, got {type(answers).__name__}",
-              "write answers = {'a': ..., 'b': ..., ...} with one int per setting")
-    missing = sorted(set(TRANSPOSE_SIZE_QUESTIONS) - set(answers))
-    extra = sorted(set(answers) - set(TRANSPOSE_SIZE_QUESTIONS))
-    if missing or extra:
-        _fail(name, f"expected the letters {sorted(TRANSPOSE_SIZE_QUESTIONS)}, missing "
-              f"{missing}, unexpected {extra}", "one entry per row of the table")
-    for letter, q in TRANSPOSE_SIZE_QUESTIONS.items():
-        expected = shapes.conv_transpose_output_size(**q)
-        i, k, s, p, a, d = q.values()
-        problem = _value_problem(answers[letter], expected)
-        if problem:
-            if d > 1:
-                hint = f"the dilated kernel spans d(k-1)+1 = {d * (k - 1) + 1} cells"
-            elif a:
-                hint = "output_padding adds a rows/columns at the end: + a"
-            elif p:
-                hint = "padding removes p cells from each border of the output: - 2p"
-            else:
-                hint = "o = (i - 1)s - 2p + d(k - 1) + a + 1"
-            _fail(f"{name}, setting {letter} (i={i}, k={k}, s={s}, p={p}, a={a}, d={d})",
-                  problem, hint)
-    print(f"✓ {name}: all {len(TRANSPOSE_SIZE_QUESTIONS)} predictions are correct")
+    questions = TRANSPOSE_SIZE_QUESTIONS
+    _require_answer_keys(name, answers, questions, noun="letters", per="setting")
+
+    def hint(letter):
+        q = questions[letter]
+        if q["dilation"] > 1:
+            k, d = q["kernel_size"], q["dilation"]
+            return f"the dilated kernel spans d(k-1)+1 = {d * (k - 1) + 1} cells"
+        if q["output_padding"]:
+            return "output_padding adds a rows/columns at the end: + a"
+        if q["padding"]:
+            return "padding removes p cells from each border of the output: - 2p"
+        return "o = (i - 1)s - 2p + d(k - 1) + a + 1"
+
+    expected = {letter: shapes.conv_transpose_output_size(**q) for letter, q in questions.items()}
+    _compare_answers(name, answers, expected, hint,
+                     where=lambda letter: _setting_label(letter, questions[letter]))
+    print(f"✓ {name}: all {len(questions)} predictions are correct")
 
 
 # ---------------------------------------------------------------------- lesson 06
@@ -974,25 +1016,24 @@ def check_receptive_field_predictions(answers) -> None:
     from convlessons import shapes
 
     name = "receptive fields"
-    if not isinstance(answers, dict):
-        _fail(name, f"expected a dict like {{'a': 7, ...}}, got {type(answers).__name__}",
-              "write answers = {'a': ..., 'b': ..., ...} with one int per stack")
-    missing = sorted(set(RECEPTIVE_FIELD_QUESTIONS) - set(answers))
-    extra = sorted(set(answers) - set(RECEPTIVE_FIELD_QUESTIONS))
-    if missing or extra:
-        _fail(name, f"expected the letters {sorted(RECEPTIVE_FIELD_QUESTIONS)}, missing "
-              f"{missing}, unexpected {extra}", "one entry per row of the table")
-    for letter, q in RECEPTIVE_FIELD_QUESTIONS.items():
-        expected = shapes.receptive_field(q["kernel_sizes"], dilations=q["dilations"])
-        problem = _value_problem(answers[letter], expected)
-        if problem:
-            terms = " + ".join(f"{d}·{k - 1}" for k, d in
-                               zip(q["kernel_sizes"], q["dilations"], strict=True))
-            _fail(f"{name}, stack {letter} (kernel sizes {q['kernel_sizes']}, dilations "
-                  f"{q['dilations']})", problem,
-                  f"each layer adds d·(k − 1) pixels to the field: 1 + {terms}; a single "
-                  "layer does not multiply the field, it adds to it")
-    print(f"✓ {name}: all {len(RECEPTIVE_FIELD_QUESTIONS)} predictions are correct")
+    questions = RECEPTIVE_FIELD_QUESTIONS
+    _require_answer_keys(name, answers, questions, noun="letters", per="stack")
+
+    def where(letter):
+        q = questions[letter]
+        return f"stack {letter} (kernel sizes {q['kernel_sizes']}, dilations {q['dilations']})"
+
+    def hint(letter):
+        q = questions[letter]
+        terms = " + ".join(f"{d}·{k - 1}" for k, d in
+                           zip(q["kernel_sizes"], q["dilations"], strict=True))
+        return (f"each layer adds d·(k − 1) pixels to the field: 1 + {terms}; a single "
+                "layer does not multiply the field, it adds to it")
+
+    expected = {letter: shapes.receptive_field(q["kernel_sizes"], dilations=q["dilations"])
+                for letter, q in questions.items()}
+    _compare_answers(name, answers, expected, hint, where=where)
+    print(f"✓ {name}: all {len(questions)} predictions are correct")
 
 
 # ---------------------------------------------------------------------- lesson 07
@@ -1069,14 +1110,16 @@ def check_separable_mults(answers, *, n=7, m=3) -> None:
 
     standard = cost.standard_mults(n, m)  # validates n and m
     o = n - m + 1
-    truth = {
-        "standard": (standard, f"the {m}×{m} kernel stops at ({n} − {m} + 1)² positions "
-                               f"and multiplies {m}·{m} pairs at each"),
-        "column_pass": (n * o * m, f"the {m}×1 column fits ({n} − {m} + 1) times down each "
-                                   f"of the {n} columns, {m} multiplications each"),
-        "row_pass": (o * o * m, f"the intermediate is {o}×{n}; the 1×{m} row fits "
-                                f"{o} times along each of its {o} rows, {m} each"),
-        "separable": (cost.separable_mults(n, m), "add the two passes"),
+    expected = {"standard": standard, "column_pass": n * o * m, "row_pass": o * o * m,
+                "separable": cost.separable_mults(n, m)}
+    hints = {
+        "standard": f"the {m}×{m} kernel stops at ({n} − {m} + 1)² positions and multiplies "
+                    f"{m}·{m} pairs at each",
+        "column_pass": f"the {m}×1 column fits ({n} − {m} + 1) times down each of the {n} "
+                       f"columns, {m} multiplications each",
+        "row_pass": f"the intermediate is {o}×{n}; the 1×{m} row fits {o} times along each "
+                    f"of its {o} rows, {m} each",
+        "separable": "add the two passes",
     }
     name = f"separable multiplications (N={n}, m={m})"
     if not isinstance(answers, dict):
@@ -1086,13 +1129,9 @@ def check_separable_mults(answers, *, n=7, m=3) -> None:
     missing = [key for key in SEPARABLE_MULT_KEYS if key not in answers]
     if missing:
         _fail(name, f"missing the key(s) {missing}", f"fill in all of {list(SEPARABLE_MULT_KEYS)}")
-    for key in SEPARABLE_MULT_KEYS:
-        expected, hint = truth[key]
-        problem = _value_problem(answers[key], expected)
-        if problem:
-            _fail(f"{name}, {key}", problem, hint)
-    print(f"✓ {name}: standard {standard:,}, separable {truth['column_pass'][0]:,} + "
-          f"{truth['row_pass'][0]:,} = {truth['separable'][0]:,}")
+    _compare_answers(name, answers, expected, hints)
+    print(f"✓ {name}: standard {standard:,}, separable {expected['column_pass']:,} + "
+          f"{expected['row_pass']:,} = {expected['separable']:,}")
 
 
 # ---------------------------------------------------------------------- lesson 09
@@ -1116,17 +1155,14 @@ def check_rank1_kernel(fn) -> None:
     """
     from convlessons import functional
 
-    rng = np.random.default_rng(9)
-
-    def ints(*shape):
-        return rng.integers(-2, 3, size=shape).astype(float)
+    ints, normal = _random_arrays(9)
 
     cases = [
         (np.array([[1.0, -1.0, 2.0]]), np.array([[1.0, 2.0, 1.0]]), np.array([[-1.0, 0.0, 1.0]])),
         (ints(2, 3), ints(2, 3), ints(2, 3)),
         (ints(4, 2), ints(4, 5), ints(4, 1)),
-        (rng.standard_normal((3, 8)), rng.standard_normal((3, 3)), rng.standard_normal((3, 5))),
-        (rng.standard_normal((6, 1)), rng.standard_normal((6, 7)), rng.standard_normal((6, 7))),
+        (normal(3, 8), normal(3, 3), normal(3, 5)),
+        (normal(6, 1), normal(6, 7), normal(6, 7)),
     ]
     check_function(
         fn, functional.rank1_kernel, cases, name="rank1_kernel", atol=1e-10,
@@ -1172,15 +1208,7 @@ def check_flattened_costs(answers) -> None:
 
     name = "flattened costs"
     q = FLATTENED_COST_QUESTION
-    keys = sorted(_FLATTENED_COST_HINTS)
-    if not isinstance(answers, dict):
-        _fail(name, f"expected a dict with the keys {keys}, got {type(answers).__name__}",
-              "write answers = {'standard_weights': ..., 'flattened_weights': ..., ...}")
-    missing = sorted(set(keys) - set(answers))
-    extra = sorted(set(answers) - set(keys))
-    if missing or extra:
-        _fail(name, f"expected the keys {keys}, missing {missing}, unexpected {extra}",
-              "one int per key")
+    _require_answer_keys(name, answers, _FLATTENED_COST_HINTS)
     c, n, k, hw, p = (q["in_channels"], q["out_channels"], q["kernel_size"], q["input_size"],
                       q["padding"])
     expected = {
@@ -1189,10 +1217,7 @@ def check_flattened_costs(answers) -> None:
         "standard_macs": cost.conv_macs(c, n, k, hw + 2 * p - k + 1),
         "flattened_macs": cost.flattened_macs(c, n, k, hw, padding=p),
     }
-    for key, value in expected.items():
-        problem = _value_problem(answers[key], value)
-        if problem:
-            _fail(f"{name}, {key}", problem, _FLATTENED_COST_HINTS[key])
+    _compare_answers(name, answers, expected, _FLATTENED_COST_HINTS)
     e = expected
     print(f"✓ {name}: {e['standard_weights']:,} vs {e['flattened_weights']:,} weights "
           f"({e['standard_weights'] / e['flattened_weights']:.1f}× fewer), "
@@ -1222,13 +1247,7 @@ def check_grouped_conv(fn) -> None:
     """
     from convlessons import functional
 
-    rng = np.random.default_rng(10)
-
-    def ints(*shape):
-        return rng.integers(-2, 3, size=shape).astype(float)
-
-    def normal(*shape):
-        return rng.standard_normal(shape)
+    ints, normal = _random_arrays(10)
 
     cases = [
         (ints(1, 4, 4, 4), ints(4, 2, 2, 2), 2),
@@ -1273,24 +1292,15 @@ def check_grouped_params(answers) -> None:
 
     name = "grouped parameters"
     q = GROUPED_PARAMS_QUESTION
-    wanted = list(q["groups"])
-    if not isinstance(answers, dict):
-        _fail(name, f"expected a dict like {{1: ..., 2: ...}}, got {type(answers).__name__}",
-              "write answers = {1: ..., 2: ..., 4: ..., 32: ..., 64: ...}")
-    missing = sorted(set(wanted) - set(answers))
-    extra = sorted(set(answers) - set(wanted), key=repr)
-    if missing or extra:
-        _fail(name, f"expected the keys {wanted}, missing {missing}, unexpected {extra}",
-              "one int per number of groups g (the keys are ints, not strings)")
+    _require_answer_keys(name, answers, q["groups"],
+                         per="number of groups g (the keys are ints, not strings)")
     expected = {g: cost.conv_params(q["in_channels"], q["out_channels"], q["kernel_size"],
-                                    groups=g, bias=q["bias"]) for g in wanted}
-    for g in wanted:
-        problem = _value_problem(answers[g], expected[g])
-        if problem:
-            _fail(f"{name}, g={g}", problem,
-                  "weights k·k·(C_in/g)·C_out, i.e. the standard count divided by g; the "
-                  "C_out biases do not shrink with g")
-    print(f"✓ {name}: " + ", ".join(f"g={g}: {expected[g]:,}" for g in wanted))
+                                    groups=g, bias=q["bias"]) for g in q["groups"]}
+    _compare_answers(name, answers, expected,
+                     lambda g: "weights k·k·(C_in/g)·C_out, i.e. the standard count divided "
+                               "by g; the C_out biases do not shrink with g",
+                     where=lambda g: f"g={g}")
+    print(f"✓ {name}: " + ", ".join(f"g={g}: {n:,}" for g, n in expected.items()))
 
 
 # ---------------------------------------------------------------------- lesson 11
@@ -1372,15 +1382,7 @@ def check_shuffle_predictions(answers) -> None:
 
     name = "shuffle predictions"
     q = SHUFFLE_QUESTIONS
-    if not isinstance(answers, dict):
-        _fail(name, f"expected a dict like {{'destination': ..., ...}}, got "
-              f"{type(answers).__name__}", "write answers = {'destination': ..., 'source': "
-              "..., 'reads_without_shuffle': ..., 'reads_with_shuffle': ...}")
-    missing = sorted(set(_SHUFFLE_HINTS) - set(answers))
-    extra = sorted(set(answers) - set(_SHUFFLE_HINTS), key=repr)
-    if missing or extra:
-        _fail(name, f"expected the keys {sorted(_SHUFFLE_HINTS)}, missing {missing}, "
-              f"unexpected {extra}", "one int per key")
+    _require_answer_keys(name, answers, _SHUFFLE_HINTS)
     c, g, k = q["channels"], q["groups"], q["channel"]
     perm = connectivity.shuffle_permutation(c, g)
     expected = {
@@ -1390,10 +1392,7 @@ def check_shuffle_predictions(answers) -> None:
             connectivity.stacked_connectivity(c, g, 2, shuffle=False)[0].sum()),
         "reads_with_shuffle": int(connectivity.stacked_connectivity(c, g, 2)[0].sum()),
     }
-    for key, value in expected.items():
-        problem = _value_problem(answers[key], value)
-        if problem:
-            _fail(f"{name}, {key}", problem, _SHUFFLE_HINTS[key])
+    _compare_answers(name, answers, expected, _SHUFFLE_HINTS)
     print(f"✓ {name}: {k} → {expected['destination']}, {expected['source']} → {k}; GConv2 "
           f"reads {expected['reads_without_shuffle']} inputs without the shuffle, "
           f"{expected['reads_with_shuffle']} with it")
@@ -1473,15 +1472,7 @@ def check_stage_flops(answers) -> None:
     from convlessons import cost, models
 
     name = "stage FLOPs"
-    if not isinstance(answers, dict):
-        _fail(name, f"expected a dict like {{'unit': ..., 'first_unit': ..., 'stage': ...}}, "
-              f"got {type(answers).__name__}", "write answers = {'unit': ..., 'first_unit': "
-              "..., 'stage': ...}")
-    missing = sorted(set(_STAGE_HINTS) - set(answers))
-    extra = sorted(set(answers) - set(_STAGE_HINTS), key=repr)
-    if missing or extra:
-        _fail(name, f"expected the keys {sorted(_STAGE_HINTS)}, missing {missing}, "
-              f"unexpected {extra}", "one int per key")
+    _require_answer_keys(name, answers, _STAGE_HINTS)
     q = STAGE_FLOPS_QUESTION
     with torch.device("meta"):
         stage = models.shufflenet_v1(q["groups"], q["width_mult"]).stage3
@@ -1490,9 +1481,6 @@ def check_stage_flops(answers) -> None:
     expected = {"unit": cost.count_macs(stage[1], half),
                 "first_unit": cost.count_macs(stage[0], shape),
                 "stage": cost.count_macs(stage, shape)}
-    for key, value in expected.items():
-        problem = _value_problem(answers[key], value)
-        if problem:
-            _fail(f"{name}, {key}", problem, _STAGE_HINTS[key])
+    _compare_answers(name, answers, expected, _STAGE_HINTS)
     print(f"✓ Stage 3 (g = {q['groups']}): {expected['unit']:,} per unit, "
           f"{expected['first_unit']:,} stride-2 unit, {expected['stage']:,} total")
