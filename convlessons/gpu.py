@@ -1577,12 +1577,69 @@ def lesson11(device="cpu", quick=False) -> Report:
     return report
 
 
+@contextlib.contextmanager
+def _one_cpu_thread(enabled):
+    """Run the ``with`` body on one intra-op CPU thread when ``enabled``, then restore.
+
+    The quick CPU runs push tiny tensors through dozens of small layers: with several
+    threads most of the time goes to hand-offs between them and, on a busy machine, to
+    threads spinning while they wait for a core (lesson 12 quick: about 0.3 s of CPU on
+    one thread, several seconds on two under load).
+    """
+    saved = torch.get_num_threads()
+    if enabled:
+        torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        if enabled:
+            torch.set_num_threads(saved)
+
+
+def _conv_linear_macs(net, side):
+    """Multiply-adds of the ``nn.Conv2d`` and ``nn.Linear`` layers of ``net`` on one image.
+
+    Runs ``net`` once in eval mode on a ``(1, 3, side, side)`` zero input with forward
+    hooks that read each layer's output shape and apply
+    :func:`convlessons.cost.conv_macs`; no ``FlopCounterMode`` (whose first use imports
+    ``torch._dynamo``: seconds of CPU) and no meta device (whose first use imports sympy).
+    For nets whose multiply-adds all sit in convs and linear layers, as MobileNet v1 and
+    ShuffleNet v1, it equals :func:`convlessons.cost.count_macs`
+    (``tests/test_lesson_12.py``). Training flags are restored afterwards.
+    """
+    from convlessons import cost
+
+    total = 0
+
+    def hook(module, _inputs, output):
+        nonlocal total
+        if isinstance(module, torch.nn.Linear):
+            total += module.in_features * module.out_features
+        else:
+            total += cost.conv_macs(module.in_channels, module.out_channels, module.kernel_size,
+                                    tuple(output.shape[-2:]), groups=module.groups)
+
+    modes = {m: m.training for m in net.modules()}
+    first = next(net.parameters())
+    handles = [m.register_forward_hook(hook) for m in net.modules()
+               if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear))]
+    try:
+        with torch.no_grad():
+            net.eval()(torch.zeros(1, 3, side, side, dtype=first.dtype, device=first.device))
+    finally:
+        for handle in handles:
+            handle.remove()
+        for m, was_training in modes.items():
+            m.training = was_training
+    return total
+
+
 def lesson12(device="cpu", quick=False) -> Report:
     """Lesson 12: ShuffleNet v1 vs MobileNet v1 throughput at a large batch, next to FLOPs.
 
-    Both nets classify 224×224 images (quick: the 0.25× / 0.25 nets on 64×64 images,
-    batch 2); full size uses a batch of 256 (ShuffleNet 1×, g = 3: 137 MFLOPs per image;
-    1.0 MobileNet-224: 569). Each net is timed in float32 with TF32 off under
+    Both nets classify 224×224 images (quick: the 0.25× / 0.25 nets on 32×32 images,
+    batch 2, one timed run each); full size uses a batch of 256 (ShuffleNet 1×, g = 3:
+    137 MFLOPs per image; 1.0 MobileNet-224: 569). Each net is timed in float32 with TF32 off under
     ``torch.no_grad()`` in eval mode, in the default ``channels_first`` layout and in
     ``channels_last``. The predicted speed-up of ShuffleNet over MobileNet is the ratio
     of their multiply-adds (about 4.1); the measured one is much smaller, because most
@@ -1593,20 +1650,22 @@ def lesson12(device="cpu", quick=False) -> Report:
     float64 on the CPU, for two images.
 
     Metrics: ``flop_ratio``, ``measured_speedup`` (channels_first), ``images_per_second``
-    (dict by row name).
+    (dict by row name), ``macs`` (multiply-adds per image, dict by net, counted by
+    :func:`_conv_linear_macs`) and ``side`` (the image side used).
     """
-    from convlessons import cost, models
+    from convlessons import models
 
     dev = _scenario_args(device, quick)
-    batch, side, s_width, m_width = (2, 64, 0.25, 0.25) if quick else (256, 224, 1.0, 1.0)
+    batch, side, s_width, m_width = (2, 32, 0.25, 0.25) if quick else (256, 224, 1.0, 1.0)
     torch.manual_seed(0)
-    nets = {"MobileNet v1": models.mobilenet_v1(m_width).eval(),
-            "ShuffleNet v1 (g=3)": models.shufflenet_v1(3, s_width).eval()}
-    macs = {name: cost.count_macs(net, (1, 3, side, side)) for name, net in nets.items()}
+    builders = {"MobileNet v1": lambda: models.mobilenet_v1(m_width),
+                "ShuffleNet v1 (g=3)": lambda: models.shufflenet_v1(3, s_width)}
+    nets = {name: build().eval() for name, build in builders.items()}
     x = torch.randn(batch, 3, side, side, generator=torch.Generator().manual_seed(1))
-    iters, warm = (2, 1) if quick else (10, 3)
+    iters, warm = (1, 0) if quick else (10, 3)
     rows, seconds = [], {}
-    with torch.no_grad(), tf32(False):
+    with torch.no_grad(), tf32(False), _one_cpu_thread(quick and dev.type == "cpu"):
+        macs = {name: _conv_linear_macs(net, side) for name, net in nets.items()}
         for layout in (torch.contiguous_format, torch.channels_last):
             tag = "" if layout is torch.contiguous_format else ", channels_last"
             xd = x.to(dev).contiguous(memory_format=layout)
@@ -1622,8 +1681,7 @@ def lesson12(device="cpu", quick=False) -> Report:
         checks = []
         for name, net in nets.items():
             net_dev = net.to(dev).to(memory_format=torch.contiguous_format)
-            net64 = models.mobilenet_v1(m_width) if name.startswith("Mobile") else \
-                models.shufflenet_v1(3, s_width)
+            net64 = builders[name]()
             net64.load_state_dict(net.state_dict())
             net64 = net64.to("cpu").double().eval()
             checks.append(verify(net_dev, net64, [x[:2]], device=dev, atol=1e-4, rtol=1e-3,
@@ -1637,5 +1695,6 @@ def lesson12(device="cpu", quick=False) -> Report:
     report = Report(f"lesson 12 · ShuffleNet v1 vs MobileNet v1 on {dev.type}", rows, checks,
                     notes)
     report.metrics = {"flop_ratio": flop_ratio, "measured_speedup": measured,
-                      "images_per_second": {k: batch / v for k, v in seconds.items()}}
+                      "images_per_second": {k: batch / v for k, v in seconds.items()},
+                      "macs": macs, "side": side}
     return report

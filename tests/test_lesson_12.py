@@ -173,3 +173,27 @@ def test_gpu_lesson12_quick_on_cpu():
     report = gpu.lesson12("cpu", quick=True)
     assert report.ok and len(report.rows) == 4
     assert report.metrics["flop_ratio"] > 1
+
+
+@pytest.mark.parametrize(("build", "side"), [(lambda: models.mobilenet_v1(0.25), 32),
+                                             (lambda: models.shufflenet_v1(3, 0.25), 32),
+                                             (lambda: models.shufflenet_v1(8, 0.5), 64)])
+def test_gpu_conv_linear_macs_equals_flop_counter(build, side):
+    net = build().train()
+    counted = gpu._conv_linear_macs(net, side)
+    assert counted == cost.count_macs(_meta(build), (1, 3, side, side))
+    assert all(m.training for m in net.modules())  # training flags restored
+
+
+def test_gpu_conv_linear_macs_full_size_published_values():
+    assert gpu._conv_linear_macs(models.mobilenet_v1(), 224) == 568_740_352
+    assert gpu._conv_linear_macs(models.shufflenet_v1(3), 224) == 137_460_672
+
+
+def test_gpu_lesson12_quick_metrics_and_threads():
+    threads = torch.get_num_threads()
+    report = gpu.lesson12("cpu", quick=True)
+    assert torch.get_num_threads() == threads  # the one-thread quick run restores the count
+    macs = report.metrics["macs"]
+    assert report.metrics["side"] == 32 and set(macs) == {"MobileNet v1", "ShuffleNet v1 (g=3)"}
+    assert report.metrics["flop_ratio"] == macs["MobileNet v1"] / macs["ShuffleNet v1 (g=3)"]

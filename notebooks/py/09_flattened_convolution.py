@@ -299,6 +299,7 @@ cs, ks = 2 ** np.arange(10), np.arange(1, 12)
 by_c = {f"k={k}": np.array([cost.conv_params(int(c), 1, k, bias=False) / cost.flattened_params(int(c), 1, k, bias=False) for c in cs]) for k in (3, 5, 7)}
 by_k = {"C=64": np.array([cost.conv_params(64, 1, int(k), bias=False) / cost.flattened_params(64, 1, int(k), bias=False) for k in ks])}
 assert np.isclose(by_c["k=3"][-1], 512 * 9 / 518) and by_c["k=3"][-1] < 9 and np.isclose(by_k["C=64"][2], 64 * 9 / 70)
+assert np.isclose(by_c["k=3"][0], 9 / 7) and round(by_c["k=3"][7], 1) == 8.6  # C = 1 and C = 128 (GPU section)
 fig, axes = plt.subplots(1, 2, figsize=(11, 3.8), layout="constrained")
 _ = plotting.cost_curves(cs, by_c, ax=axes[0], xlabel="input channels C", ylabel="C·k² / (C + 2k)", title="saving per filter vs channels (→ k²)", logx=True)
 _ = plotting.cost_curves(ks, by_k, ax=axes[1], xlabel="kernel size k", ylabel="C·k² / (C + 2k)", title="saving per filter vs kernel size (C = 64)")
@@ -637,12 +638,7 @@ assert answers["flattened_weights"] == 8960 and answers["flattened_macs"] == 229
 
 # %% tags=["nbval-ignore-output"]
 # GPU check and timing (skipped without CUDA)
-if gpu.cuda_available():
-    report = gpu.lesson09("cuda")
-    print(report.table())
-    assert report.ok
-else:
-    print(gpu.skip_line("09"))
+report = gpu.run_section("09")
 
 # %% [markdown]
 # ## Summary
@@ -660,7 +656,7 @@ else:
 # - J. Jin, A. Dundar, E. Culurciello. *Flattened convolutional neural networks for feedforward acceleration*. 2014. [arXiv:1412.5474](https://arxiv.org/abs/1412.5474)
 # - M. Jaderberg, A. Vedaldi, A. Zisserman. *Speeding up convolutional neural networks with low rank expansions*. BMVC 2014. [arXiv:1405.3866](https://arxiv.org/abs/1405.3866)
 # - V. Lebedev, Y. Ganin, M. Rakhuba, I. Oseledets, V. Lempitsky. *Speeding-up convolutional neural networks using fine-tuned CP-decomposition*. ICLR 2015. [arXiv:1412.6553](https://arxiv.org/abs/1412.6553)
-# - E. Denton, W. Zaremba, J. Bruna, Y. LeCun, R. Fergus. *Exploiting linear structure within convolutional networks for efficient evaluation*. NeurIPS 2014. [arXiv:1404.0736](https://arxiv.org/abs/1404.0736)
+# - E. Denton, W. Zaremba, J. Bruna, Y. LeCun, R. Fergus. *Exploiting linear structure within convolutional networks for efficient evaluation*. NIPS 2014. [arXiv:1404.0736](https://arxiv.org/abs/1404.0736)
 # - T. G. Kolda, B. W. Bader. *Tensor decompositions and applications*. SIAM Review 51(3), 2009 (rank-1 tensors, CP decomposition, alternating least squares).
 # - C. Szegedy, V. Vanhoucke, S. Ioffe, J. Shlens, Z. Wojna. *Rethinking the Inception architecture for computer vision*. 2015. [arXiv:1512.00567](https://arxiv.org/abs/1512.00567)
 # - A. G. Howard et al. *MobileNets: Efficient convolutional neural networks for mobile vision applications*. 2017. [arXiv:1704.04861](https://arxiv.org/abs/1704.04861)
@@ -688,6 +684,6 @@ else:
 # | pointwise (1×1) convolution | 逐点卷积 |
 # | parameter | 参数 |
 # | multiply-add (MAC) | 乘加运算 |
-# | memory-bound | 受内存带宽限制 |
+# | memory-bound | 访存受限 |
 # | fine-tuning | 微调 |
 # | feedforward pass | 前向传播 |
