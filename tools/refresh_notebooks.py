@@ -78,6 +78,8 @@ def execute(nb: nbformat.NotebookNode, timeout: int) -> float:
 def write_pair(nb: nbformat.NotebookNode, ipynb: pathlib.Path) -> None:
     """Write the executed notebook and its twin so that the pair is in sync."""
     nb.metadata.pop("widgets", None)  # widget state from this run: never compared, only noise
+    for index, cell in enumerate(nb.cells):  # stable ids: a refresh should not rewrite them all
+        cell.id = f"cell-{index:03d}"
     nb.metadata["jupytext"] = {"formats": "ipynb,py//py:percent"}
     nbformat.write(nb, ipynb)
     PY_DIR.mkdir(exist_ok=True)
