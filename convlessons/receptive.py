@@ -196,7 +196,9 @@ def receptive_field_map(model_or_layers, input_size, *, weights="ones", position
     ReLUs stay open because every activation is positive. With ``weights='model'`` the
     model's own weights are used and the map is 1 where the gradient is not zero.
 
-    The model itself is never changed (a deep copy runs).
+    The model itself is never changed (a deep copy runs). The probe runs on one CPU
+    thread (thread start-up costs more than such small inputs save); torch's thread
+    count is restored afterwards.
 
     Args:
         model_or_layers: a ``torch.nn.Module``, or a list of modules applied in order,
@@ -242,6 +244,16 @@ def receptive_field_map(model_or_layers, input_size, *, weights="ones", position
     for p in probe.parameters():
         p.requires_grad_(False)
     x = torch.ones((1, first.in_channels, *size), dtype=torch.float64, requires_grad=True)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # tiny probes: extra threads only add overhead; restored below
+    try:
+        return _path_map(probe, x, ndim, input_size, position, weights)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _path_map(probe, x, ndim, input_size, position, weights) -> np.ndarray:
+    """Forward ``x`` through ``probe``, back-propagate one output unit, read the map."""
     try:
         y = probe(x)
     except RuntimeError as exc:

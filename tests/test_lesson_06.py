@@ -188,6 +188,15 @@ def test_receptive_field_map_validation():
             torch.nn.Sequential(torch.nn.Conv2d(1, 1, 3), torch.nn.Flatten()), 5)
 
 
+def test_receptive_field_map_restores_the_thread_count():
+    before = torch.get_num_threads()
+    stack = receptive.dilated_stack([1, 2], padding="valid")
+    assert receptive.receptive_field_map(stack, 5 + 4).sum() > 0
+    with pytest.raises(ValueError):
+        receptive.receptive_field_map(stack, 5)  # fails inside the single-thread region
+    assert torch.get_num_threads() == before
+
+
 # --------------------------------------------------------------------------- extent, holes, rule
 
 

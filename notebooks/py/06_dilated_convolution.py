@@ -43,7 +43,7 @@
 # - Notebook 02: a 2D convolution, padding and stride, the output-size formula and the `(N, C, H, W)` layout.
 # - numpy slicing with a step, such as `x[::2]`.
 # - What a gradient is, loosely: PyTorch's autograd tells how much an output changes when one input changes.
-# We use it once, as a measuring instrument, and explain what it measures.
+# We use it only as a measuring instrument, and explain what it measures.
 
 # %% [markdown]
 # ## Setup
@@ -247,13 +247,16 @@ for n, (ax, counts, r) in enumerate(zip(axes, maps, stacked, strict=True), start
     assert receptive.field_extent(counts) == (r, r) and receptive.count_holes(counts) == 0
     box = ((15 - r) // 2, (15 - r) // 2, r, r)
     plotting.grid(np.where(counts > 0, counts, np.nan), ax, highlight=box, cmap="YlOrRd", title=f"after {n} layer(s), l = {str([1, 2, 4][:n])[1:-1]}: field {r}×{r}")
+assert maps[2].max() == 9 and maps[2].min() == maps[2][7, 7] == 1  # uneven counts, centre reached once
+plain = receptive.receptive_field_map(receptive.dilated_stack([1, 1, 1], ndim=1, padding="valid"), 7)
+assert plain.tolist() == [1, 3, 6, 7, 6, 3, 1]  # three undilated layers, in 1-D
 plt.show()
 
 # %% [markdown]
 # The measured fields are 3×3, 7×7 and 15×15, as the formula says, and every pixel inside them has at least one path.
 # The numbers also show something the formula hides: the pixels are not reached equally often.
 # Some are reached by 9 paths, others by a single one, and the very centre of the field is one of the single-path pixels.
-# In an undilated stack the counts would rise smoothly towards the centre (1, 3, 6, 7, 6, 3, 1 along a row for three layers); dilation scatters them.
+# In an undilated stack the counts would rise smoothly towards the centre (in one dimension, three layers give 1, 3, 6, 7, 6, 3, 1); dilation scatters them.
 # With trained weights the path count is not the influence itself, but it bounds how many ways a pixel can act on the output.
 #
 # One example could be luck, so the next cell measures ten schedules with kernel sizes 2, 3 and 5, in one and two dimensions, and compares each with the formula.
@@ -271,7 +274,7 @@ print(f"{checked} stacks: the measured receptive field equals 1 + sum of l*(k-1)
 # %% [markdown]
 # ### Yu and Koltun's context module
 #
-# The paper that made dilated convolutions popular for segmentation (Yu and Koltun, 2015) adds a *context module* on top of a segmentation network.
+# The paper that made dilated convolutions popular for segmentation (Yu and Koltun, ICLR 2016) adds a *context module* on top of a segmentation network.
 # It has seven 3×3 layers with dilations 1, 1, 2, 4, 8, 16, 1 and a final 1×1 layer, all at full resolution.
 # The receptive fields after each layer are 3, 5, 9, 17, 33, 65, 67 and 67: the 1×1 layer mixes channels but does not widen the field.
 # (If you counted eight 3×3 layers you would get 69 at the end; the paper's last layer is 1×1, so 67 is right.)
@@ -281,6 +284,7 @@ print(f"{checked} stacks: the measured receptive field equals 1 + sum of l*(k-1)
 ctx_kernels, ctx_dilations = [3] * 7 + [1], [1, 1, 2, 4, 8, 16, 1, 1]
 ctx_fields = shapes.receptive_fields(ctx_kernels, dilations=ctx_dilations)
 assert ctx_fields == [3, 5, 9, 17, 33, 65, 67, 67]
+assert shapes.receptive_field([3] * 8, dilations=ctx_dilations) == 69  # if the last layer were 3x3
 module = receptive.dilated_stack(ctx_dilations, ctx_kernels, padding="valid")
 counts = receptive.receptive_field_map(module, 67)
 assert receptive.field_extent(counts) == (67, 67) and receptive.count_holes(counts) == 0
@@ -549,7 +553,7 @@ print("l = 8 on an 8x8 map == multiplying by the centre weight alone")
 # ### Exercise 1 (implement): a dilated 1-D correlation
 #
 # Write `dilated_conv1d(x, w, dilation)` for a 1-D array `x` of length $L$ and a 1-D kernel `w` of length $k$: no padding, stride 1, no kernel flip.
-# Return a 1-D numpy array of length $L - d(k-1)$.
+# Return a 1-D numpy array of length $L - \text{dilation} \cdot (k-1)$.
 # Do not use the package or `torch`: the check compares you with `functional.conv1d`.
 # Hint: output $i$ is the sum over $j$ of `w[j] * x[i + j * dilation]`.
 
@@ -631,12 +635,7 @@ assert answers["e"] == 16 and answers["f"] == 11
 
 # %% tags=["nbval-ignore-output"]
 # GPU check and timing (skipped without CUDA)
-if gpu.cuda_available():
-    report = gpu.lesson06("cuda")
-    print(report.table())
-    assert report.ok
-else:
-    print(gpu.skip_line("06"))
+report = gpu.run_section("06")
 
 # %% [markdown]
 # ## Summary
@@ -671,12 +670,12 @@ else:
 # | English | 中文 |
 # |---|---|
 # | dilated convolution | 空洞卷积 / 扩张卷积 |
-# | atrous convolution (à trous) | 空洞卷积 (带孔卷积) |
+# | atrous convolution (à trous) | 空洞卷积(带孔卷积) |
 # | dilation rate | 空洞率 / 扩张率 |
-# | kernel tap | 卷积核抽头 (卷积核元素) |
+# | kernel tap | 卷积核抽头(卷积核元素) |
 # | effective kernel size | 有效卷积核大小 |
 # | receptive field | 感受野 |
-# | gridding problem | 网格效应 (棋盘问题) |
+# | gridding problem | 网格效应 |
 # | hybrid dilated convolution (HDC) | 混合空洞卷积 |
 # | context module | 上下文模块 |
 # | semantic segmentation | 语义分割 |

@@ -141,8 +141,8 @@ print(y)
 # %% [markdown]
 # Check the top-left cell of each output channel yourself.
 #
-# - Output channel 0: the window of channel 0 is $\begin{smallmatrix}1&2\\0&1\end{smallmatrix}$ and its kernel keeps the diagonal, $1 + 1 = 2$; the window of channel 1 is $\begin{smallmatrix}0&1\\1&0\end{smallmatrix}$ and its kernel keeps the anti-diagonal, $1 + 1 = 2$. Total $4$.
-# - Output channel 1: channel 2's window $\begin{smallmatrix}3&0\\1&2\end{smallmatrix}$ times the top-row kernel gives $3 + 0 = 3$; channel 3's window $\begin{smallmatrix}1&1\\2&0\end{smallmatrix}$ times the bottom-row kernel gives $2 + 0 = 2$. Total $5$.
+# - Output channel 0: the window of channel 0 is $\begin{smallmatrix}1&2\\0&1\end{smallmatrix}$ and its kernel keeps the diagonal, $1 + 1 = 2$; the window of channel 1 is $\begin{smallmatrix}0&1\\1&0\end{smallmatrix}$ and its kernel keeps the anti-diagonal, $1 + 1 = 2$; together $2 + 2 = 4$.
+# - Output channel 1: channel 2's window $\begin{smallmatrix}3&0\\1&2\end{smallmatrix}$ times the top-row kernel gives $3 + 0 = 3$; channel 3's window $\begin{smallmatrix}1&1\\2&0\end{smallmatrix}$ times the bottom-row kernel gives $2 + 0 = 2$; together $3 + 2 = 5$.
 #
 # Channels 2 and 3 never enter output channel 0, and channels 0 and 1 never enter output channel 1.
 
@@ -319,7 +319,8 @@ plt.show()
 
 # %%
 # A ResNet-50 and a ResNeXt-50 (32x4d) bottleneck at 56x56: conv weights and multiply-adds, counted
-blocks = {"ResNet-50 (64, g=1)": models.Bottleneck(256, 64, 256), "ResNeXt-50 (128, g=32)": models.Bottleneck(256, 128, 256, groups=32)}
+with torch.device("meta"):  # shapes only: nothing to compute for a count
+    blocks = {"ResNet-50 (64, g=1)": models.Bottleneck(256, 64, 256), "ResNeXt-50 (128, g=32)": models.Bottleneck(256, 128, 256, groups=32)}
 counts = {}
 for name, block in blocks.items():
     weights = cost.count_params(block) - cost.params_by_layer_type(block)["other"]  # convs only, no batch norm
@@ -367,6 +368,7 @@ for name, (groups, width) in nets.items():
     n_params, n_macs = cost.count_params(net), cost.count_macs(net, (1, 3, 224, 224))
     paper = models.RESNEXT_PAPER[name]
     assert abs(n_params / 1e6 - paper["params_millions"]) < 0.1 and abs(n_macs / 1e9 - paper["flops_billions"]) < 0.05
+    assert (round(n_params / 1e6, 2), round(n_macs / 1e9, 2)) == {"ResNet-50": (25.56, 4.09), "ResNeXt-50 (32x4d)": (25.03, 4.23)}[name]
     print(f"{name}: {n_params / 1e6:.2f} M parameters (paper {paper['params_millions']}), "
           f"{n_macs / 1e9:.2f} G multiply-adds (paper {paper['flops_billions']})")
 errors = models.RESNEXT_PAPER["top1_error_50"]  # quoted from the paper's Table 3, not recomputed
@@ -442,9 +444,11 @@ print(f"trained on {alexnet['gpus']} {alexnet['gpu']} GPUs with {alexnet['gpu_me
 # > 2. **"Small batches make data parallelism stochastic rather than batch gradient descent."** In data parallelism the gradient of a step is averaged over the whole batch, across all devices, so the effective batch is the sum of the per-device slices: adding devices makes the global batch larger, not smaller.
 # > Model parallelism, for its part, does not "feed more images per step" by itself: the batch size is a choice, limited by memory on either scheme.
 # > 3. **"1.5 GB of memory per GPU."** The AlexNet paper trained on two GTX 580 GPUs with **3 GB** each.
-# > 4. **"A depthwise convolution does not change the depth."** True with one filter per channel (channel multiplier 1); with $C_{\text{out}} = m \cdot C_{\text{in}}$ a depthwise layer has $m$ filters per channel and an output $m$ times as deep, which is the same layer as a grouped convolution with $g = C_{\text{in}}$. The grouped and depthwise layers differ only by naming, not in what they can compute.
+# > 4. **"A depthwise convolution does not change the depth."** True with one filter per channel (channel multiplier 1); with $C_{\text{out}} = m \cdot C_{\text{in}}$ a depthwise layer has $m$ filters per channel and an output $m$ times as deep, which is the same layer as a grouped convolution with $g = C_{\text{in}}$.
+# > The grouped and depthwise layers differ only by naming, not in what they can compute.
 # > 5. **The 7×7×3 example and two groups.** Groups must divide the channel counts, so the article's own 3-channel input cannot be split into two groups (checked above).
-# > 6. **"Grouped convolution gives better models than standard convolution."** Not as a rule. The evidence the article cites (a blog on filter groups, and ResNeXt) shows that groups can match or beat a standard layer **at the same cost** or with fewer parameters, which is a statement about using a budget well; a layer with too many groups loses accuracy because its groups never exchange information (notebook 11).
+# > 6. **"Grouped convolution gives better models than standard convolution."** Not as a rule.
+# > The evidence the article cites (a blog on filter groups, and ResNeXt) shows that groups can match or beat a standard layer **at the same cost** or with fewer parameters, which is a statement about using a budget well; a layer with too many groups loses accuracy because its groups never exchange information (notebook 11).
 
 # %% [markdown]
 # ## Explore
@@ -502,7 +506,8 @@ print(f"weight {tuple(layer.weight.shape)}; groups=3 -> ValueError: {torch_messa
 #
 # Pitfalls:
 #
-# - **Groups never mix.** Stack two grouped layers with the same $g$ and channel $0$ of the output still depends only on the first group's channels. Put a 1×1 convolution or a channel shuffle between them.
+# - **Groups never mix.** Stack two grouped layers with the same $g$ and channel $0$ of the output still depends only on the first group's channels.
+# Put a 1×1 convolution or a channel shuffle between them.
 # - **FLOPs are not time.** A grouped convolution does $g$ times less arithmetic but reads and writes the same full-size feature maps, and libraries have fewer tuned kernels for it, so the speed-up is often far less than $g$ (GPU section).
 # - **Divisibility.** Changing the width of a network with grouped layers means keeping every channel count a multiple of $g$ (ShuffleNet's tables pick channel counts for that reason).
 # - **Weight layout when porting.** A grouped weight is `(C_out, C_in/g, k, k)`; loading it into an ungrouped layer needs the block-diagonal dense weight, not a reshape.
@@ -577,14 +582,16 @@ assert answers[1] == 73_856 and answers[64] == 1_280
 # %% [markdown]
 # ## GPU section
 #
-# `gpu.lesson10` measures the cost model of this lesson on a real device: a batch of 16 feature maps of 256×56×56, a 3×3 convolution to 256 channels with padding 1, in float32 with TF32 off, for $g = 1, 2, 4, \dots, 256$.
+# `gpu.lesson10` measures the cost model of this lesson on a real device: a batch of 16 feature maps of 256×56×56, a 3×3 convolution to 256 channels with padding 1, in float32 with TF32 off, for $g = 1, 2, 4, 8, 16, 32, 64$ and $256$.
 # It checks every variant against a float64 CPU computation, times it, and also times $g = 2$ and $g = 32$ computed as separate convolutions followed by a concatenation.
 # On a machine with two GPUs it runs AlexNet's split for real, one half of the channels and filters on each device, and compares it with $g = 2$ on one device; with one GPU the table says that part was skipped.
 #
 # What to expect, before measuring:
 #
 # - **FLOPs fall as $1/g$**, so the "predicted ×" column is simply $g$.
-# - **Time does not.** Every variant reads the same input and writes the same output, 51 MB each, whatever $g$ is. The next cell computes the arithmetic intensity (FLOPs per byte that must move): it drops from hundreds at $g = 1$ to about 2 at $g = 256$. Below roughly ten to twenty FLOPs per byte (float32 without tensor cores) a GPU waits for memory, so the large-$g$ layers run at the speed of memory bandwidth and their time stops shrinking.
+# - **Time does not.** Every variant reads the same input and writes the same output, 51 MB each, whatever $g$ is.
+# The next cell computes the arithmetic intensity (FLOPs per byte that must move): it drops from hundreds at $g = 1$ to about 2 at $g = 256$.
+# Below roughly ten to twenty FLOPs per byte (float32 without tensor cores) a GPU waits for memory, so the large-$g$ layers run at the speed of memory bandwidth and their time stops shrinking.
 # - Libraries tune the dense convolution most; for middle values of $g$ the grouped kernels can be far from the machine's peak, and the measured speed-up may fall well short of $g$ even before the memory limit is reached.
 # - **Many small convolutions are slow.** Computing $g = 32$ as 32 separate convolutions launches 32 kernels, each too small to keep the GPU busy; expect the single grouped call to win, unless the library's grouped kernel is badly tuned for this shape (which happens, and is worth knowing).
 
@@ -599,12 +606,7 @@ print(", ".join(f"g={g}: {value:.1f}" for g, value in intensity.items()), "FLOP/
 
 # %% tags=["nbval-ignore-output"]
 # GPU check and timing (skipped without CUDA)
-if gpu.cuda_available():
-    report = gpu.lesson10("cuda")
-    print(report.table())
-    assert report.ok
-else:
-    print(gpu.skip_line("10"))
+report = gpu.run_section("10")
 
 # %% [markdown]
 # ## Summary
@@ -637,7 +639,7 @@ else:
 # | English | 中文 |
 # |---|---|
 # | grouped convolution | 分组卷积 |
-# | group (filter group) | 组(过滤器组) |
+# | group (filter group) | 组(滤波器组) |
 # | number of groups | 分组数 |
 # | cardinality | 基数 |
 # | bottleneck width | 瓶颈宽度 |
