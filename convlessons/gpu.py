@@ -1091,8 +1091,10 @@ def lesson06(device="cpu", quick=False) -> Report:
 
         checks.append(verify(dilated, reference, [x_check, w], device=dev,
                              name=f"dilated 3×3 d={d} on {dev.type}, TF32 off"))
-        checks.append(verify(lambda v, _w, dw=dense_w, f=dense: f(v, dw), reference,
-                             [x_check, w], device=dev,
+        # the dense kernel travels as an input, so verify moves it to the device too
+        checks.append(verify(lambda v, _w, dw, f=dense: f(v, dw),
+                             lambda v, w, _dw, r=reference: r(v, w),
+                             [x_check, w, dense_w], device=dev,
                              name=f"dense {side}×{side} with zeros on {dev.type} == dilated "
                                   f"3×3 d={d} (float64), TF32 off"))
         notes.append(
