@@ -69,6 +69,7 @@ def execute(nb: nbformat.NotebookNode, timeout: int) -> float:
         kernel_name="python3",
         resources={"metadata": {"path": str(NB_DIR)}},
         record_timing=False,
+        coalesce_streams=True,  # one stdout block per cell, whatever the timing of prints
     )
     start = time.perf_counter()
     client.execute()

@@ -199,7 +199,7 @@ plt.show()
 # That is also how to think about the cost: a 3D convolution does $k_d$ times the work of a 2D one, for each of the $D'$ output slices.
 # The next cell computes it this way with the readable loop code of `convlessons.naive` (stride 1, no padding), and compares with PyTorch.
 
-# %%
+# %% tags=["nbval-ignore-output"]
 # Loop version: output slice d = sum over kernel slices i of naive.conv2d(input slice d + i, kernel slice i)
 x = np.random.randn(1, 2, 6, 5, 5)                      # (N, C_in, D, H, W)
 w = np.random.randn(4, 2, 3, 3, 3)                      # (C_out, C_in, kd, kh, kw)
@@ -217,7 +217,7 @@ assert loop.shape == (1, 4, 4, 3, 3) and err < 1e-10
 # `convlessons.functional.conv3d` is the numpy reference implementation, with the same name and argument order as `torch.nn.functional.conv3d`: stride, padding, dilation and groups may each be an int or a `(d, h, w)` tuple.
 # Here it runs with a different stride and padding per axis, as video models often do (keep every frame, halve the image).
 
-# %%
+# %% tags=["nbval-ignore-output"]
 # functional.conv3d vs torch.nn.functional.conv3d with bias, per-axis stride and padding
 x = np.random.randn(2, 3, 8, 12, 12)
 w, b = np.random.randn(5, 3, 3, 3, 3), np.random.randn(5)
@@ -243,7 +243,7 @@ print(sobel_d.astype(int))
 assert sobel_d.sum() == 0 and np.abs(sobel_d).sum() == 32
 assert np.array_equal(sobel_d[0], -sobel_d[2]) and not sobel_d[1].any()
 
-# %%
+# %% tags=["nbval-ignore-output"]
 # Filter the volume with the depth Sobel (padding 1 keeps the size) and look at the slices
 edges = functional.conv3d(volume[None, None], sobel_d[None, None], padding=1)[0, 0]
 edges_torch = TF.conv3d(torch.from_numpy(volume[None, None]),
@@ -345,7 +345,7 @@ assert np.array_equal(p3, p2 * ks) and p3[5] // p3[2] == 8    # doubling k: 8× 
 # The depth Sobel filter is already such a product: a $[-1, 0, 1]$ along depth times a $3 \times 3$ smoothing within each slice.
 # So the 27-tap filter from above can be applied as a 9-tap spatial pass and a 3-tap depth pass.
 
-# %%
+# %% tags=["nbval-ignore-output"]
 # The depth Sobel = spatial 1×3×3 smoothing, then temporal 3×1×1 derivative
 smooth_hw = np.outer(filters.SMOOTHING_1D, filters.SMOOTHING_1D)[None, None, None]   # (1,1,1,3,3)
 deriv_d = np.array(filters.DERIVATIVE_1D)[None, None, :, None, None]                 # (1,1,3,1,1)
@@ -397,7 +397,7 @@ y = functional.conv3d(vol, np.random.randn(1, 1, 3, 3, 3))
 print("output shape:", y.shape, "| filter positions:", y[0, 0].size)
 assert y.shape == (1, 1, 5, 3, 3) and y[0, 0].size == 45
 
-# %%
+# %% tags=["nbval-ignore-output"]
 # Claim 2: conv2d on a 3-channel image == conv3d on a 1-channel 3-slice volume with a depth-3 kernel
 img, filt = np.random.randn(1, 3, 5, 5), np.random.randn(1, 3, 3, 3)
 as_2d = functional.conv2d(img, filt)                                 # (1, 1, 3, 3)

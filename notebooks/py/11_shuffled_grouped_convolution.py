@@ -244,7 +244,7 @@ assert connectivity.mixing_depth(4, 4) is None
 #         out[:, j * groups + i] = x[:, i * n + j]
 # ```
 
-# %%
+# %% tags=["nbval-ignore-output"]
 # Loop, reshape/transpose and permutation-matrix shuffles against torch's two versions
 x = np.random.randn(2, 12, 5, 5)
 ref = F.channel_shuffle(torch.from_numpy(x), 3).numpy()
