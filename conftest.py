@@ -6,6 +6,7 @@
   figures or build animations on a slow CI core need longer.
 """
 
+import os
 import pathlib
 
 import pytest
@@ -20,6 +21,10 @@ collect_ignore = ["notebooks/py"]
 
 
 def pytest_configure(config):
+    # The lessons' kernels must draw with matplotlib's inline backend, as in JupyterLab:
+    # an inherited MPLBACKEND (Agg on many CI runners) would drop every stored figure and
+    # warn on plt.show(). The kernels nbval starts inherit this process's environment.
+    os.environ.pop("MPLBACKEND", None)
     if getattr(config.option, "nbval_sanitize_with", "unset") is None:
         config.option.nbval_sanitize_with = str(SANITIZE)
 
