@@ -16,6 +16,7 @@ __all__ = [
     "as_tuple",
     "check_array",
     "check_choice",
+    "check_groups",
     "check_int",
     "describe",
 ]
@@ -60,11 +61,35 @@ def check_int(value, name: str, minimum: int | None = None) -> int:
     3
     """
     what = "int" if minimum is None else _bound_word(minimum)
+    what = ("an " if what.startswith("int") else "a ") + what
     if not _is_int(value):
-        raise TypeError(f"{name} must be a {what}, got {name}={describe(value)}")
+        raise TypeError(f"{name} must be {what}, got {name}={describe(value)}")
     if minimum is not None and value < minimum:
-        raise ValueError(f"{name} must be a {what}, got {name}={value!r}")
+        raise ValueError(f"{name} must be {what}, got {name}={value!r}")
     return int(value)
+
+
+def check_groups(in_channels, out_channels, groups) -> None:
+    """Check channel counts and a group count as a grouped convolution needs them.
+
+    Raises:
+        TypeError: a count is not an int.
+        ValueError: a count is not positive, or ``groups`` does not divide both channels.
+
+    >>> check_groups(12, 6, 3)
+    >>> check_groups(12, 6, 4)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+        ...
+    ValueError: groups must divide both in_channels and out_channels, got groups=4 ...
+    """
+    for name, value in (("in_channels", in_channels), ("out_channels", out_channels),
+                        ("groups", groups)):
+        check_int(value, name, 1)
+    if in_channels % groups or out_channels % groups:
+        raise ValueError(
+            f"groups must divide both in_channels and out_channels, got groups={groups!r} "
+            f"with in_channels={in_channels!r}, out_channels={out_channels!r}"
+        )
 
 
 def as_tuple(

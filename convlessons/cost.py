@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
+from convlessons._validate import check_groups
 from convlessons.shapes import _as_ints, _broadcast, _is_int
 
 __all__ = [
@@ -56,17 +57,7 @@ LAYER_TYPES = (
 
 
 def _channels_and_groups(in_channels, out_channels, groups):
-    for name, value in (("in_channels", in_channels), ("out_channels", out_channels),
-                        ("groups", groups)):
-        if not _is_int(value):
-            raise TypeError(f"{name} must be a positive int, got {name}={value!r}")
-        if value < 1:
-            raise ValueError(f"{name} must be a positive int, got {name}={value!r}")
-    if in_channels % groups or out_channels % groups:
-        raise ValueError(
-            f"groups must divide both in_channels and out_channels, got groups={groups!r} "
-            f"with in_channels={in_channels!r}, out_channels={out_channels!r}"
-        )
+    check_groups(in_channels, out_channels, groups)
 
 
 def _spatial(ndim, **named):

@@ -29,6 +29,8 @@ import numpy as np
 from matplotlib import colors as mcolors
 from matplotlib.patches import Polygon, Rectangle
 
+from convlessons._validate import check_groups, check_int
+
 __all__ = [
     "INPUT_CMAP",
     "KERNEL_CMAP",
@@ -1451,18 +1453,10 @@ def grouped_conv_blocks(in_channels, out_channels, groups, *, kernel_size=3, siz
         >>> sorted(t.get_text() for t in ax.texts if "×" in t.get_text())
         ['4 × 3×3×2', '5×5×4', '5×5×4']
     """
-    values = {"in_channels": in_channels, "out_channels": out_channels, "groups": groups,
-              "kernel_size": kernel_size, "size": size, "max_filters": max_filters}
-    for name, value in values.items():
-        if not isinstance(value, int | np.integer) or isinstance(value, bool):
-            raise TypeError(f"{name} must be a positive int, got {name}={value!r}")
-        if value < 1:
-            raise ValueError(f"{name} must be a positive int, got {name}={value!r}")
-    if in_channels % groups or out_channels % groups:
-        raise ValueError(
-            f"groups must divide in_channels={in_channels} and out_channels={out_channels}, "
-            f"got groups={groups}"
-        )
+    check_groups(in_channels, out_channels, groups)
+    for name, value in (("kernel_size", kernel_size), ("size", size),
+                        ("max_filters", max_filters)):
+        check_int(value, name, 1)
     per_group = out_channels // groups
     shown = min(out_channels, max_filters)
     picked = np.linspace(0, out_channels - 1, shown).round().astype(int)
