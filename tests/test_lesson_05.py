@@ -8,17 +8,13 @@ gpu.lesson05 is exercised by tests/test_gpu.py; its metrics are checked here.
 
 import itertools
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as TF
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-import torch  # noqa: E402
-import torch.nn.functional as TF  # noqa: E402
-
-from convlessons import exercises, functional, gpu, matrix, plotting, shapes, widgets  # noqa: E402
+from convlessons import exercises, functional, gpu, matrix, plotting, shapes, widgets
 
 # --------------------------------------------------------------------------- zero_insert
 

@@ -6,17 +6,15 @@ separable_steps, widgets.separable_explorer, exercises.check_separable_blur /
 check_separable_mults, and gpu.lesson07's metrics (tests/test_gpu.py runs it as well).
 """
 
-import matplotlib
 
-matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-import torch  # noqa: E402
-import torch.nn.functional as TF  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as TF
 
-from convlessons import (  # noqa: E402
+from convlessons import (
     cost,
     decompose,
     exercises,

@@ -7,18 +7,16 @@ check_depthwise_separable_costs. gpu.lesson08 runs in tests/test_gpu.py; its met
 checked here.
 """
 
-import matplotlib
 
-matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-import torch  # noqa: E402
-import torch.nn.functional as TF  # noqa: E402
-from torch import nn  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as TF
+from torch import nn
 
-from convlessons import cost, exercises, functional, gpu, models, plotting, widgets  # noqa: E402
+from convlessons import cost, exercises, functional, gpu, models, plotting, widgets
 
 # --------------------------------------------------------------------------- equivalent kernel
 

@@ -6,17 +6,15 @@ plotting.grouped_conv_blocks, widgets.grouped_explorer, exercises.check_grouped_
 check_grouped_params. gpu.lesson10 runs in tests/test_gpu.py; its metrics are checked here.
 """
 
-import matplotlib
 
-matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-import torch  # noqa: E402
-import torch.nn.functional as TF  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as TF
 
-from convlessons import (  # noqa: E402
+from convlessons import (
     connectivity,
     cost,
     exercises,

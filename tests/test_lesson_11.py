@@ -6,18 +6,16 @@ widgets.shuffle_explorer, exercises.check_channel_shuffle / check_shuffle_predic
 gpu.lesson11 runs in tests/test_gpu.py; its metrics are checked here.
 """
 
-import matplotlib
 
-matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-import torch  # noqa: E402
-import torch.nn.functional as TF  # noqa: E402
-from torch import nn  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as TF
+from torch import nn
 
-from convlessons import (  # noqa: E402
+from convlessons import (
     connectivity,
     exercises,
     functional,

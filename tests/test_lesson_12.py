@@ -1,8 +1,6 @@
 """Tests of the package pieces lesson 12 (pointwise grouped convolution) adds."""
 
-import matplotlib
 
-matplotlib.use("Agg")
 
 import pytest
 import torch
